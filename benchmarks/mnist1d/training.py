@@ -1,0 +1,149 @@
+"""The one fixed training pipeline of the MNIST-1D NB201 benchmark, and one run of it.
+
+SGD with Nesterov momentum, cosine learning-rate decay to zero per step, weight decay, fixed batch
+size, as NB201 (Dong & Yang 2020) trains its cells; epochs and data are scaled down after
+MNIST-1D (Greydanus 2020). Every epoch records train/val/test loss and accuracy and the measured
+seconds of its training pass.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import asdict, dataclass
+from typing import Any
+
+import numpy as np
+import torch
+from torch import nn
+
+from benchmarks.mnist1d.data import Splits
+from benchmarks.mnist1d.network import Arch201, NB201Net1d, NetworkConfig, count_flops, count_params
+
+
+@dataclass(frozen=True)
+class TrainingConfig:
+    """Hyper-parameters shared by every run (lr is the initial rate, decayed per step)."""
+
+    epochs: int = 50
+    batch_size: int = 100
+    lr: float = 0.1
+    momentum: float = 0.9
+    weight_decay: float = 5e-4
+
+
+def resolve_device(device: str) -> torch.device:
+    """``cpu``, ``cuda``, ``cuda:N`` or ``auto`` (CUDA when available); anything else is refused."""
+    name = device.strip().lower()
+    if name == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    if name == "cpu":
+        return torch.device("cpu")
+    if name == "cuda" or (name.startswith("cuda:") and name[5:].isdigit()):
+        if not torch.cuda.is_available():
+            raise ValueError(f"device {device!r} requested but CUDA is not available; use cpu or auto")
+        return torch.device(name)
+    raise ValueError(f"unknown device {device!r}; choose from: auto, cpu, cuda, cuda:N")
+
+
+def device_label(device: torch.device) -> str:
+    if device.type == "cuda":
+        return f"cuda:{torch.cuda.get_device_name(device)}"
+    return "cpu"
+
+
+def _evaluate(
+    model: nn.Module, x: torch.Tensor, y: torch.Tensor, batch: int = 1024
+) -> tuple[float, float]:
+    model.eval()
+    loss_sum, correct = 0.0, 0
+    with torch.no_grad():
+        for i in range(0, len(y), batch):
+            logits = model(x[i : i + batch])
+            loss_sum += float(nn.functional.cross_entropy(logits, y[i : i + batch], reduction="sum"))
+            correct += int((logits.argmax(1) == y[i : i + batch]).sum())
+    return loss_sum / len(y), correct / len(y)
+
+
+def train_run(
+    arch: Arch201,
+    seed: int,
+    data: Splits,
+    training: TrainingConfig,
+    network: NetworkConfig,
+    device: torch.device,
+) -> dict[str, Any]:
+    """Train ``arch`` with ``seed`` and return its per-epoch record (JSON-able).
+
+    Deterministic for a given (arch, seed, configs, device): initialisation from
+    ``torch.manual_seed(seed)``, batch order from a generator seeded with ``seed``. Train loss and
+    accuracy are running means over the epoch's mini-batches (as NB201 reports them).
+    """
+    torch.manual_seed(seed)
+    order_gen = torch.Generator().manual_seed(seed)
+    model = NB201Net1d(arch, network)
+    length = data.x_train.shape[-1]
+    params, flops = count_params(model), count_flops(model, length)
+    model.to(device)
+    x_tr, y_tr = torch.from_numpy(data.x_train).to(device), torch.from_numpy(data.y_train).to(device)
+    x_va, y_va = torch.from_numpy(data.x_val).to(device), torch.from_numpy(data.y_val).to(device)
+    x_te, y_te = torch.from_numpy(data.x_test).to(device), torch.from_numpy(data.y_test).to(device)
+    n = len(y_tr)
+    steps_per_epoch = -(-n // training.batch_size)
+    opt = torch.optim.SGD(
+        model.parameters(),
+        lr=training.lr,
+        momentum=training.momentum,
+        nesterov=True,
+        weight_decay=training.weight_decay,
+    )
+    sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=training.epochs * steps_per_epoch)
+    curves: dict[str, list[float]] = {
+        k: []
+        for k in (
+            "train_loss",
+            "train_accuracy",
+            "val_loss",
+            "val_accuracy",
+            "test_loss",
+            "test_accuracy",
+            "measured_epoch_time_s",
+        )
+    }
+    for _ in range(training.epochs):
+        model.train()
+        t0 = time.perf_counter()
+        perm = torch.randperm(n, generator=order_gen).to(device)
+        loss_sum = torch.zeros((), device=device)
+        correct = torch.zeros((), dtype=torch.int64, device=device)
+        for i in range(0, n, training.batch_size):
+            idx = perm[i : i + training.batch_size]
+            logits = model(x_tr[idx])
+            loss = nn.functional.cross_entropy(logits, y_tr[idx])
+            opt.zero_grad(set_to_none=True)
+            loss.backward()
+            opt.step()
+            sched.step()
+            # accumulate on-device: a .item() per step would synchronise CUDA every batch
+            loss_sum += loss.detach() * len(idx)
+            correct += (logits.detach().argmax(1) == y_tr[idx]).sum()
+        if device.type == "cuda":
+            torch.cuda.synchronize(device)
+        curves["measured_epoch_time_s"].append(time.perf_counter() - t0)
+        curves["train_loss"].append(float(loss_sum) / n)
+        curves["train_accuracy"].append(int(correct) / n)
+        for split, (x, y) in (("val", (x_va, y_va)), ("test", (x_te, y_te))):
+            loss_v, acc_v = _evaluate(model, x, y)
+            curves[f"{split}_loss"].append(loss_v)
+            curves[f"{split}_accuracy"].append(acc_v)
+    for k in ("train_loss", "val_loss", "test_loss"):
+        # a diverged run is recorded with a large finite loss so the curve set stays valid
+        curves[k] = [v if np.isfinite(v) else 1e6 for v in curves[k]]
+    return {
+        "params": params,
+        "flops": flops,
+        "seed": int(seed),
+        "device": device_label(device),
+        "training": asdict(training),
+        "network": asdict(network),
+        **curves,
+    }

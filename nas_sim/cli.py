@@ -1,0 +1,243 @@
+"""The ``nas-sim`` command line. Plugins add command groups through the ``nas_sim.cli`` entry points."""
+
+from __future__ import annotations
+
+import json
+import sys
+from dataclasses import asdict
+from importlib.metadata import entry_points
+from pathlib import Path
+from typing import Any
+
+import click
+
+from nas_sim import api, registry
+from nas_sim.simulator import OVERHEAD_MODES
+
+
+class NasSimError(click.ClickException):
+    """An error shown as ``Error: <message>`` with exit code 1, without a traceback."""
+
+
+def _load_plugins(plugins: tuple[str, ...]) -> None:
+    for spec in plugins:
+        try:
+            registry.load_plugin(spec)
+        except registry.PluginError as exc:
+            raise NasSimError(str(exc)) from exc
+
+
+def _parse_params(params: tuple[str, ...]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for p in params:
+        key, sep, raw = p.partition("=")
+        if not sep or not key:
+            raise NasSimError(f"--param expects KEY=VALUE, got {p!r}")
+        try:
+            out[key] = json.loads(raw)
+        except json.JSONDecodeError:
+            out[key] = raw
+    return out
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="nas-sim")
+def main() -> None:
+    """Simulate neural architecture search on benchmarks with full learning curves."""
+
+
+@main.command()
+@click.option("--benchmark", "-b", default=api.DEFAULT_BENCHMARK, show_default=True,
+              help="Registered benchmark name, learning-curve set (.parquet) or surrogate dir.")
+@click.option("--optimizer", "-o", default=api.DEFAULT_OPTIMIZER, show_default=True,
+              help="Registered optimizer name (see `nas-sim optimizers list`).")
+@click.option("--param", "-p", multiple=True, metavar="KEY=VALUE",
+              help="Optimizer hyperparameter (JSON value), repeatable.")
+@click.option("--seed", default=0, show_default=True, type=click.IntRange(min=0))
+@click.option("--budget", default=api.DEFAULT_BUDGET, show_default=True,
+              help="Simulated seconds, or Nx mean full-training times.")
+@click.option("--workers", "-w", default=1, show_default=True, type=click.IntRange(min=1))
+@click.option("--overhead", type=click.Choice(OVERHEAD_MODES), default="none", show_default=True,
+              help="How optimizer overhead enters the simulated clock.")
+@click.option("--max-jobs", type=click.IntRange(min=1), default=None, help="Stop after N jobs.")
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Write the result file (JSON) here.")
+@click.option("--plugin", multiple=True, metavar="FILE_OR_MODULE",
+              help="Load user code that registers plugins, repeatable.")
+@click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
+@click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
+def run(
+    benchmark: str,
+    optimizer: str,
+    param: tuple[str, ...],
+    seed: int,
+    budget: str,
+    workers: int,
+    overhead: str,
+    max_jobs: int | None,
+    out: Path | None,
+    plugin: tuple[str, ...],
+    as_json: bool,
+    quiet: bool,
+) -> None:
+    """Simulate one NAS run (default: REA on the embedded MNIST-1D benchmark)."""
+    from nas_sim.results import save_result
+
+    _load_plugins(plugin)
+    try:
+        bench = api.load_benchmark(benchmark)
+        opt = api.make_optimizer(optimizer, **_parse_params(param))
+        from nas_sim.budget import parse_budget
+
+        parsed_budget = parse_budget(budget)
+    except (registry.UnknownPluginError, registry.PluginError, ValueError, TypeError) as exc:
+        raise NasSimError(str(exc)) from exc
+
+    progress_cm = _progress(disabled=quiet or as_json)
+    with progress_cm as progress:
+        task = progress.add_task(f"{opt.name} on {bench.name}", total=1.0)
+
+        def tick(now: float, budget_s: float) -> None:
+            progress.update(task, completed=min(now / budget_s, 1.0))
+
+        try:
+            result = api.run(
+                bench, opt, seed=seed, budget=parsed_budget, workers=workers,
+                overhead=overhead, max_jobs=max_jobs, progress=tick,  # type: ignore[arg-type]
+            )
+        except ValueError as exc:
+            raise NasSimError(str(exc)) from exc
+    if out is not None:
+        save_result(result, out)
+    summary = asdict(result.summary)
+    summary.update(benchmark=bench.name, optimizer=opt.name, seed=seed, objective=bench.objective)
+    if as_json:
+        click.echo(json.dumps(summary, indent=2, sort_keys=True))
+        return
+    _print_summary(summary, bench.test_metric, out)
+
+
+def _progress(disabled: bool) -> Any:
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+
+    from rich.console import Console
+
+    return Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        TextColumn("{task.percentage:>5.1f}% of budget"),
+        TimeElapsedColumn(),
+        TimeRemainingColumn(),
+        console=Console(stderr=True),
+        transient=True,
+        disable=disabled,
+    )
+
+
+def _fmt(v: Any) -> str:
+    if v is None:
+        return "-"
+    if isinstance(v, float):
+        return f"{v:.6g}"
+    return str(v)
+
+
+def _print_summary(s: dict[str, Any], test_metric: str, out: Path | None) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    t = Table(title=f"{s['optimizer']} on {s['benchmark']} (seed {s['seed']})", show_header=False)
+    rows = [
+        ("incumbent", s["incumbent"]),
+        (f"incumbent {s['objective']}", s["incumbent_val"]),
+        (f"incumbent {test_metric}", s["incumbent_test"]),
+        ("test regret", s["regret"]),
+        ("simulated time (s)", s["simulated_time_s"]),
+        ("budget (s)", s["budget_s"]),
+        ("jobs / runs / full trainings", f"{s['jobs']} / {s['runs']} / {s['full_trainings']}"),
+        ("epochs trained", s["epochs_trained"]),
+    ]
+    for k, v in rows:
+        t.add_row(k, _fmt(v))
+    Console().print(t)
+    if out is not None:
+        click.echo(f"result written to {out}")
+
+
+@main.group()
+def benchmarks() -> None:
+    """Registered benchmarks."""
+
+
+@benchmarks.command("list")
+def benchmarks_list() -> None:
+    """Names of the registered benchmarks."""
+    for name in registry.names("benchmark"):
+        click.echo(name)
+
+
+@benchmarks.command("info")
+@click.argument("name")
+@click.option("--json", "as_json", is_flag=True)
+def benchmarks_info(name: str, as_json: bool) -> None:
+    """Describe a benchmark (registered name or path)."""
+    try:
+        info = api.load_benchmark(name).describe()
+    except (registry.UnknownPluginError, registry.PluginError, ValueError) as exc:
+        raise NasSimError(str(exc)) from exc
+    if as_json:
+        click.echo(json.dumps(info, indent=2, sort_keys=True, default=str))
+        return
+    for k, v in info.items():
+        click.echo(f"{k}: {v}")
+
+
+@main.group()
+def optimizers() -> None:
+    """Registered optimizers."""
+
+
+@optimizers.command("list")
+def optimizers_list() -> None:
+    for name in registry.names("optimizer"):
+        click.echo(name)
+
+
+@main.command()
+@click.argument("results", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False, path_type=Path),
+              help="Image file to write (.png, .pdf, .svg).")
+def plot(results: tuple[Path, ...], output: Path) -> None:
+    """Best validation error and regret against simulated time (mean ± s.e. over seeds)."""
+    from nas_sim.plots import plot_results
+    from nas_sim.results import ResultFileError, load_result
+
+    files: list[Path] = []
+    for r in results:
+        files.extend(sorted(r.glob("*.json")) if r.is_dir() else [r])
+    loaded = []
+    for f in files:
+        try:
+            loaded.append(load_result(f))
+        except ResultFileError as exc:
+            click.echo(f"warning: skipped {exc}", err=True)
+    if not loaded:
+        raise NasSimError("no readable result files given")
+    plot_results(loaded, output)
+    click.echo(f"plotted {len(loaded)} result(s) to {output}")
+
+
+def _add_plugin_commands() -> None:
+    for ep in entry_points(group="nas_sim.cli"):
+        try:
+            cmd = ep.load()
+        except Exception as exc:  # a broken plugin must not take the whole CLI down
+            print(f"warning: CLI plugin {ep.name!r} failed to load: {exc}", file=sys.stderr)
+            continue
+        main.add_command(cmd, name=ep.name)
+
+
+_add_plugin_commands()
+
+if __name__ == "__main__":
+    main()

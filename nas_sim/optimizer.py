@@ -1,0 +1,156 @@
+"""The optimizer interface (ask/tell) and the values that cross it.
+
+Lifecycle, as the simulator drives it:
+
+1. The constructor only stores hyperparameters (and validates them).
+2. ``setup(problem, rng)`` is called once before the run: the search space, ``max_epochs``, the
+   objective, the number of workers, and a ``numpy.random.Generator`` derived from the run's seed.
+   Every random choice of the optimizer must come from that generator.
+3. ``ask()`` is called whenever a worker is free. It returns a :class:`Request` (train a new run of
+   an architecture to some epoch, or resume one of its earlier runs), or ``None`` when it has
+   nothing to start until it hears back (the worker then waits for the next ``tell``).
+4. ``tell(result)`` is called when a job finishes, with the observed partial curve (training and
+   validation metrics only: test metrics never reach an optimizer).
+
+With ``W > 1`` workers several requests are in flight; ``tell`` comes in order of simulated finish
+time. An optimizer is free to ``ask`` again before every outstanding job has been told.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import NDArray
+
+from nas_sim.search_space import Architecture, SearchSpace
+
+
+@dataclass(frozen=True)
+class Problem:
+    """What an optimizer is told about the task before it starts.
+
+    objective : validation metric being optimised, e.g. ``"val_accuracy"``.
+    maximize : whether larger objective values are better. :attr:`Result.score` is already
+        oriented so that larger is better, so most optimizers can ignore this.
+    """
+
+    space: SearchSpace
+    max_epochs: int
+    objective: str
+    maximize: bool
+    n_workers: int = 1
+
+
+@dataclass(frozen=True)
+class Request:
+    """Train ``arch`` up to epoch ``to_epoch`` (1-based count of epochs, ``<= max_epochs``).
+
+    With ``resume`` set to the ``run_id`` of an earlier, paused run of the same architecture, the run
+    continues from where it stopped (same curve, only the new epochs are paid). Without it a new run
+    starts from scratch, with its own training noise.
+    """
+
+    arch: Architecture
+    to_epoch: int
+    resume: int | None = None
+
+
+@dataclass(frozen=True)
+class Result:
+    """What an optimizer learns when a job finishes.
+
+    run_id : identifies the run; pass it as ``Request.resume`` to continue training it.
+    epochs : epochs trained so far in this run (the length of every array in ``curve``).
+    curve : observed metric → array of shape ``(epochs,)``; training and validation metrics only.
+    value : the objective metric after the last trained epoch.
+    score : ``value`` oriented so that larger is better (``-value`` for losses).
+    finished_s : simulated time at which the job finished.
+    stopped : True when the LCE framework decided not to train this run further.
+    extrapolated : the LCE framework's prediction of the objective at its target epoch (stopped
+        runs), oriented like ``value``; None when no extrapolation was made.
+    """
+
+    run_id: int
+    arch: Architecture
+    epochs: int
+    curve: Mapping[str, NDArray[np.float64]]
+    value: float
+    score: float
+    finished_s: float
+    stopped: bool = False
+    extrapolated: float | None = None
+
+    @property
+    def extrapolated_score(self) -> float | None:
+        if self.extrapolated is None:
+            return None
+        return self.extrapolated if self.score == self.value else -self.extrapolated
+
+
+class Optimizer(ABC):
+    """Base class of every NAS optimizer plugin. Subclasses implement :meth:`ask` and :meth:`tell`.
+
+    Set ``self.problem`` and ``self.rng`` in :meth:`setup` (call ``super().setup``) and keep all
+    learned state in attributes ending in ``_`` (scikit-learn style).
+    """
+
+    #: registry name, filled in by registration
+    name: str = ""
+    #: True for optimizers that decide themselves how many epochs to train (HB, BOHB, LCE): the
+    #: LCE wrapper refuses to wrap them.
+    multi_fidelity: bool = False
+
+    problem: Problem
+    rng: np.random.Generator
+
+    def setup(self, problem: Problem, rng: np.random.Generator) -> None:
+        """Called once, before the first :meth:`ask`."""
+        self.problem = problem
+        self.rng = rng
+
+    @abstractmethod
+    def ask(self) -> Request | None:
+        """The next job to run, or None to wait for a result."""
+
+    @abstractmethod
+    def tell(self, result: Result) -> None:
+        """A job finished."""
+
+    def modeled_cost_s(self, operation: str) -> float:
+        """Simulated seconds an ``"ask"`` or ``"tell"`` costs under ``overhead="modeled"``.
+
+        The default charges nothing; optimizers with real model fitting override it with a
+        deterministic estimate of their cost.
+        """
+        return 0.0
+
+    def hyperparameters(self) -> dict[str, object]:
+        """JSON-able constructor parameters, recorded in result files."""
+        return {
+            k: v
+            for k, v in vars(self).items()
+            if not k.endswith("_") and not k.startswith("_") and k not in ("problem", "rng")
+            and isinstance(v, (int, float, str, bool, type(None), list, tuple))
+        }
+
+
+def check_positive_int(name: str, value: object, minimum: int = 1) -> int:
+    """Validate an integer hyperparameter, naming it in the error."""
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < minimum:
+        raise ValueError(f"{name} must be an integer >= {minimum}, got {value!r}")
+    return int(value)
+
+
+def check_fraction(name: str, value: object, *, open_low: bool = True) -> float:
+    """Validate a hyperparameter in (0, 1] (or [0, 1] with ``open_low=False``)."""
+    ok = isinstance(value, (int, float, np.floating)) and not isinstance(value, bool)
+    if ok:
+        v = float(value)  # type: ignore[arg-type]
+        ok = (0 < v <= 1) if open_low else (0 <= v <= 1)
+    if not ok:
+        interval = "(0, 1]" if open_low else "[0, 1]"
+        raise ValueError(f"{name} must be a number in {interval}, got {value!r}")
+    return float(value)  # type: ignore[arg-type]

@@ -1,0 +1,94 @@
+"""Anytime plots: best validation error and regret against simulated time, mean ± standard error."""
+
+from __future__ import annotations
+
+import os
+from collections import defaultdict
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+
+def step_on_grid(
+    times: Sequence[float], values: Sequence[float | None], grid: NDArray[np.float64]
+) -> NDArray[np.float64]:
+    """Value of a step function (last value at or before each grid time); NaN before the first."""
+    t = np.asarray(times, dtype=float)
+    v = np.array([np.nan if x is None else x for x in values], dtype=float)
+    idx = np.searchsorted(t, grid, side="right") - 1
+    out = np.full(len(grid), np.nan)
+    ok = idx >= 0
+    out[ok] = v[idx[ok]]
+    return out
+
+
+def aggregate(
+    results: Sequence[dict[str, Any]], key: str, n_points: int = 200
+) -> dict[str, tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.float64]]]:
+    """Per optimizer label: (time grid, mean, standard error) of trajectory ``key`` over seeds.
+
+    ``best_val_error`` is derived from ``incumbent_val`` (1 − accuracy, or the loss itself).
+    """
+    groups: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for r in results:
+        groups[label_of(r)].append(r)
+    out = {}
+    for label, rs in groups.items():
+        horizon = max(r["config"]["budget_s"] for r in rs)
+        grid = np.geomspace(horizon / 1e3, horizon, n_points)
+        rows = []
+        for r in rs:
+            tr = r["trajectory"]
+            if key == "best_val_error":
+                maximize = r["config"].get("maximize", True)
+                vals = [
+                    None if v is None else (1.0 - v if maximize else v) for v in tr["incumbent_val"]
+                ]
+            else:
+                vals = tr[key]
+            rows.append(step_on_grid(tr["time_s"], vals, grid))
+        m = np.vstack(rows)
+        with np.errstate(invalid="ignore"):
+            counts = np.sum(~np.isnan(m), axis=0)
+            mean = np.nanmean(np.where(counts > 0, m, 0.0), axis=0)
+            std = np.nanstd(np.where(counts > 0, m, 0.0), axis=0, ddof=0)
+        mean[counts == 0] = np.nan
+        se = np.where(counts > 1, std / np.sqrt(np.maximum(counts, 1)), 0.0)
+        out[label] = (grid, mean, se)
+    return out
+
+
+def label_of(result: dict[str, Any]) -> str:
+    cfg = result["config"]
+    return str(cfg.get("label") or cfg["optimizer"])
+
+
+def plot_results(results: Sequence[dict[str, Any]], path: str | os.PathLike[str]) -> None:
+    """Write a two-panel figure (best validation error, regret) to ``path``."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    has_regret = any(any(x is not None for x in r["trajectory"]["regret"]) for r in results)
+    panels = [("best_val_error", "best validation error")]
+    if has_regret:
+        panels.append(("regret", "test regret"))
+    fig, axes = plt.subplots(1, len(panels), figsize=(6 * len(panels), 4.2), squeeze=False)
+    for ax, (key, title) in zip(axes[0], panels):
+        for label, (grid, mean, se) in sorted(aggregate(results, key).items()):
+            n = sum(1 for r in results if label_of(r) == label)
+            line = ax.plot(grid, mean, label=f"{label} (n={n})")[0]
+            ax.fill_between(grid, mean - se, mean + se, alpha=0.25, color=line.get_color())
+        ax.set_xscale("log")
+        ax.set_yscale("log")
+        ax.set_xlabel("simulated time (s)")
+        ax.set_ylabel(title)
+        ax.set_title(f"{title}, mean ± s.e. over seeds")
+        ax.grid(True, which="both", alpha=0.3)
+        ax.legend()
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
+    plt.close(fig)

@@ -1,0 +1,28 @@
+"""Seed derivation: every random choice flows from the run's seed.
+
+Generators come from ``numpy.random.SeedSequence`` children. Per-run training seeds use
+:func:`mix`, a SplitMix64 hash, because the simulator derives one for every run it starts and a
+SeedSequence per run would dominate the cost of a tabular lookup.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+_MASK = (1 << 64) - 1
+
+
+def mix(*values: int) -> int:
+    """A 63-bit hash of integers (SplitMix64 finaliser), stable across processes and platforms."""
+    h = 0x9E3779B97F4A7C15
+    for v in values:
+        z = (h + (int(v) & _MASK) * 0xBF58476D1CE4E5B9) & _MASK
+        z = ((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9) & _MASK
+        z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & _MASK
+        h = (z ^ (z >> 31)) & _MASK
+    return h >> 1
+
+
+def generators(seed: int, n: int) -> list[np.random.Generator]:
+    """``n`` independent generators derived from ``seed``."""
+    return [np.random.default_rng(s) for s in np.random.SeedSequence(seed).spawn(n)]

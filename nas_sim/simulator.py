@@ -1,0 +1,306 @@
+"""The event-driven NAS simulator on a simulated wall clock.
+
+``W`` identical workers train jobs; a job trains one run from epoch ``a`` to ``b`` and costs the sum
+of that run's ``epoch_time_s[a:b]``. Finished jobs are events in a heap keyed by
+``(finish time, sequence number)``, so ties resolve first-in-first-out. The optimizer is asked
+whenever a worker is free and told whenever a job finishes.
+
+A run's whole curve is fixed when the run starts (``benchmark.curve(arch, mix(seed, run_id))``);
+resuming reveals later epochs of that same curve and pays only the new epochs. A job that would
+finish after the budget is cancelled: the simulation ends at the budget, and epochs of cancelled
+jobs are not counted.
+
+Optimizer overhead is accounted for explicitly: ``none`` (the default, bit-reproducible),
+``measured`` (real seconds spent in ``ask``/``tell`` are added to the clock, as NAS-Bench-x11 did)
+or ``modeled`` (``optimizer.modeled_cost_s`` per call). The optimizer is one process: its calls are
+serialised on its own clock, and a job starts when the ``ask`` that created it returns.
+"""
+
+from __future__ import annotations
+
+import heapq
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from nas_sim.benchmark import Benchmark
+from nas_sim.budget import Budget, parse_budget
+from nas_sim.learning_curve import LearningCurve
+from nas_sim.optimizer import Optimizer, Problem, Request, Result
+from nas_sim.search_space import Architecture
+from nas_sim.seeding import generators, mix
+
+OverheadMode = Literal["none", "measured", "modeled"]
+OVERHEAD_MODES: tuple[str, ...] = ("none", "measured", "modeled")
+
+
+class SimulationError(RuntimeError):
+    """An optimizer broke the protocol (bad request, resuming a busy run, …)."""
+
+
+@dataclass
+class _Run:
+    run_id: int
+    arch: Architecture
+    curve: LearningCurve
+    epochs: int = 0
+    busy: bool = False
+
+
+@dataclass
+class Trajectory:
+    """One point per finished job, as parallel lists (column-oriented for cheap appends/JSON).
+
+    time_s : simulated time the job finished; epochs : epochs trained so far over all runs;
+    jobs : finished jobs so far; incumbent_val / incumbent_test : objective of the best run trained
+    to ``max_epochs`` so far (validation, its test twin; None before the first); regret : best-known
+    expected test objective minus the incumbent architecture's (None when the optimum is unknown).
+    """
+
+    time_s: list[float] = field(default_factory=list)
+    epochs: list[int] = field(default_factory=list)
+    jobs: list[int] = field(default_factory=list)
+    incumbent_val: list[float | None] = field(default_factory=list)
+    incumbent_test: list[float | None] = field(default_factory=list)
+    regret: list[float | None] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, list[Any]]:
+        return dict(vars(self))
+
+
+@dataclass(frozen=True)
+class Summary:
+    incumbent: str | None
+    incumbent_val: float | None
+    incumbent_test: float | None
+    regret: float | None
+    simulated_time_s: float
+    budget_s: float
+    jobs: int
+    runs: int
+    full_trainings: int
+    epochs_trained: int
+    overhead_s: float
+
+
+@dataclass(frozen=True)
+class SimulationResult:
+    config: dict[str, Any]
+    trajectory: Trajectory
+    summary: Summary
+
+
+class Simulator:
+    """Simulate one NAS run of ``optimizer`` on ``benchmark``.
+
+    Parameters
+    ----------
+    budget : simulated seconds, or a :class:`Budget` / ``"100x"`` string (multiples of the
+        benchmark's mean full-training time).
+    n_workers : asynchronous workers, ``>= 1``.
+    overhead : ``"none"``, ``"measured"`` or ``"modeled"``.
+    seed : the run's seed; the optimizer's generator and every run's training seed derive from it.
+    max_jobs : optional cap on finished jobs (for tests and benchmarks).
+    """
+
+    def __init__(
+        self,
+        benchmark: Benchmark,
+        optimizer: Optimizer,
+        *,
+        budget: Budget | str | float,
+        n_workers: int = 1,
+        overhead: OverheadMode = "none",
+        seed: int = 0,
+        max_jobs: int | None = None,
+    ) -> None:
+        if isinstance(n_workers, bool) or not isinstance(n_workers, int) or n_workers < 1:
+            raise ValueError(f"n_workers must be an integer >= 1, got {n_workers!r}")
+        if overhead not in OVERHEAD_MODES:
+            raise ValueError(
+                f"unknown overhead mode {overhead!r}; choose from: {', '.join(OVERHEAD_MODES)}"
+            )
+        if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
+            raise ValueError(f"seed must be a non-negative integer, got {seed!r}")
+        if max_jobs is not None and max_jobs < 1:
+            raise ValueError(f"max_jobs must be >= 1 or None, got {max_jobs!r}")
+        self.benchmark = benchmark
+        self.optimizer = optimizer
+        self.budget = parse_budget(budget)
+        self.n_workers = n_workers
+        self.overhead = overhead
+        self.seed = seed
+        self.max_jobs = max_jobs
+
+    # ------------------------------------------------------------------ run
+    def run(self, progress: Callable[[float, float], None] | None = None) -> SimulationResult:
+        """Run to the end of the budget; ``progress(now_s, budget_s)`` is called per job."""
+        bench, opt = self.benchmark, self.optimizer
+        e_max = bench.max_epochs
+        objective, test_metric, maximize = bench.objective, bench.test_metric, bench.maximize
+        sign = 1.0 if maximize else -1.0
+        budget_s = self.budget.resolve_s(
+            bench.mean_full_training_time_s if self.budget.multiple is not None else 0.0
+        )
+        best = bench.best_known
+        (opt_rng,) = generators(self.seed, 1)
+        opt.setup(
+            Problem(
+                space=bench.space,
+                max_epochs=e_max,
+                objective=objective,
+                maximize=maximize,
+                n_workers=self.n_workers,
+            ),
+            opt_rng,
+        )
+
+        mode = self.overhead
+        runs: list[_Run] = []
+        heap: list[tuple[float, int, _Run, int]] = []
+        seq = 0
+        now = 0.0
+        opt_clock = 0.0  # when the (single-process) optimizer is next available
+        overhead_total = 0.0
+        free = self.n_workers
+        epochs_total = 0
+        jobs = 0
+        full = 0
+        traj = Trajectory()
+        inc_run: _Run | None = None
+        inc_score = float("-inf")
+        inc_val: float | None = None
+        inc_test: float | None = None
+        regret: float | None = None
+
+        def call(fn: Callable[..., Any], op: str, *args: Any) -> Any:
+            nonlocal opt_clock, overhead_total
+            start = max(now, opt_clock)
+            if mode == "none":
+                out = fn(*args)
+                cost = 0.0
+            elif mode == "measured":
+                t0 = time.perf_counter()
+                out = fn(*args)
+                cost = time.perf_counter() - t0
+            else:
+                out = fn(*args)
+                cost = float(opt.modeled_cost_s(op))
+            opt_clock = start + cost
+            overhead_total += cost
+            return out
+
+        while True:
+            # Give every free worker a job, as long as the optimizer has one.
+            while free > 0 and max(now, opt_clock) < budget_s:
+                req = call(opt.ask, "ask")
+                if req is None:
+                    break
+                run, start_epoch = self._start_job(req, runs, e_max)
+                end = opt_clock + run.curve.cost_s(start_epoch, req.to_epoch)
+                heapq.heappush(heap, (end, seq, run, req.to_epoch))
+                seq += 1
+                free -= 1
+            if not heap:
+                break
+            end, _, run, to_epoch = heapq.heappop(heap)
+            if end > budget_s:
+                break  # this and every later job finish after the budget: cancelled
+            now = end
+            epochs_total += to_epoch - run.epochs
+            run.epochs = to_epoch
+            run.busy = False
+            free += 1
+            jobs += 1
+            values = run.curve.values
+            value = float(values[objective][to_epoch - 1])
+            if to_epoch == e_max:
+                full += 1
+                if sign * value > inc_score:
+                    inc_score, inc_run = sign * value, run
+                    inc_val = value
+                    inc_test = float(values[test_metric][e_max - 1])
+                    if best is not None:
+                        exp_test = bench.expected_final(run.arch)[1]
+                        regret = sign * (best.test - exp_test)
+            result = Result(
+                run_id=run.run_id,
+                arch=run.arch,
+                epochs=to_epoch,
+                curve=run.curve.observed(to_epoch),
+                value=value,
+                score=sign * value,
+                finished_s=now,
+            )
+            call(opt.tell, "tell", result)
+            traj.time_s.append(now)
+            traj.epochs.append(epochs_total)
+            traj.jobs.append(jobs)
+            traj.incumbent_val.append(inc_val)
+            traj.incumbent_test.append(inc_test)
+            traj.regret.append(regret)
+            if progress is not None:
+                progress(now, budget_s)
+            if self.max_jobs is not None and jobs >= self.max_jobs:
+                break
+
+        summary = Summary(
+            incumbent=None if inc_run is None else bench.space.format(inc_run.arch),
+            incumbent_val=inc_val,
+            incumbent_test=inc_test,
+            regret=regret,
+            simulated_time_s=now,
+            budget_s=budget_s,
+            jobs=jobs,
+            runs=len(runs),
+            full_trainings=full,
+            epochs_trained=epochs_total,
+            overhead_s=overhead_total,
+        )
+        config = {
+            "benchmark": bench.name,
+            "optimizer": opt.name or type(opt).__name__,
+            "optimizer_hyperparameters": opt.hyperparameters(),
+            "seed": self.seed,
+            "budget": str(self.budget),
+            "budget_s": budget_s,
+            "n_workers": self.n_workers,
+            "overhead": self.overhead,
+            "max_jobs": self.max_jobs,
+            "objective": objective,
+            "maximize": maximize,
+            "max_epochs": e_max,
+        }
+        return SimulationResult(config=config, trajectory=traj, summary=summary)
+
+    def _start_job(self, req: Request, runs: list[_Run], e_max: int) -> tuple[_Run, int]:
+        if not isinstance(req, Request):
+            raise SimulationError(f"optimizer.ask() must return a Request or None, got {req!r}")
+        to = req.to_epoch
+        if isinstance(to, bool) or not isinstance(to, int) or not 1 <= to <= e_max:
+            raise SimulationError(f"Request.to_epoch must be an int in [1, {e_max}], got {to!r}")
+        if req.resume is None:
+            self.benchmark.space.validate(req.arch)
+            run_id = len(runs)
+            curve = self.benchmark.curve(req.arch, mix(self.seed, run_id))
+            run = _Run(run_id=run_id, arch=req.arch, curve=curve)
+            runs.append(run)
+        else:
+            if not isinstance(req.resume, int) or not 0 <= req.resume < len(runs):
+                raise SimulationError(f"Request.resume={req.resume!r} is not a known run id")
+            run = runs[req.resume]
+            if req.arch != run.arch:
+                raise SimulationError(
+                    f"Request.resume={run.run_id} names a run of another architecture "
+                    f"({req.arch!r} != {run.arch!r})"
+                )
+            if run.busy:
+                raise SimulationError(f"run {run.run_id} is still training; it cannot be resumed")
+            if to <= run.epochs:
+                raise SimulationError(
+                    f"run {run.run_id} is already trained to epoch {run.epochs}; resume it to a "
+                    f"later epoch (got to_epoch={to})"
+                )
+        run.busy = True
+        return run, run.epochs

@@ -1,0 +1,51 @@
+"""Regularized evolution (aging evolution), Real et al. 2019."""
+
+from __future__ import annotations
+
+from collections import deque
+
+from nas_sim.optimizer import Optimizer, Request, Result, check_positive_int
+from nas_sim.search_space import Architecture
+
+
+class RegularizedEvolution(Optimizer):
+    """Regularized evolution (Real et al., "Regularized Evolution for Image Classifier
+    Architecture Search", AAAI 2019).
+
+    The first ``population_size`` requests are random architectures. Afterwards each request
+    samples ``sample_size`` members of the population *with replacement* (as NASLib and
+    NAS-Bench-x11 do), takes the best as parent and trains one mutation of it. Finished children
+    join the population and the oldest member leaves (aging). Defaults follow NAS-Bench-x11
+    (population 20, sample 10, one mutation; upstream-formats.md §4.1).
+
+    Runs the LCE framework stopped early are not added to the population (x11: only promoted
+    children join it). With several workers the population is whatever has finished so far; while
+    it is empty the request is random.
+    """
+
+    def __init__(self, population_size: int = 20, sample_size: int = 10) -> None:
+        self.population_size = check_positive_int("population_size", population_size)
+        self.sample_size = check_positive_int("sample_size", sample_size)
+        if self.sample_size > self.population_size:
+            raise ValueError(
+                f"sample_size ({sample_size}) must be <= population_size ({population_size})"
+            )
+
+    def setup(self, problem, rng) -> None:  # type: ignore[no-untyped-def]
+        super().setup(problem, rng)
+        self.population_: deque[tuple[Architecture, float]] = deque(maxlen=self.population_size)
+        self.n_asked_ = 0
+
+    def ask(self) -> Request:
+        space, rng = self.problem.space, self.rng
+        self.n_asked_ += 1
+        if self.n_asked_ <= self.population_size or not self.population_:
+            return Request(space.sample(rng), self.problem.max_epochs)
+        pop = self.population_
+        picks = rng.integers(len(pop), size=self.sample_size)
+        parent = max((pop[i] for i in picks), key=lambda member: member[1])[0]
+        return Request(space.mutate(parent, rng), self.problem.max_epochs)
+
+    def tell(self, result: Result) -> None:
+        if not result.stopped:
+            self.population_.append((result.arch, result.score))
