@@ -27,7 +27,7 @@ Arch201 = tuple[int, int, int, int, int, int]
 class NetworkConfig:
     """Macro skeleton: ``stem_channels`` channels in stage 1, doubled at each reduction."""
 
-    stem_channels: int = 8
+    stem_channels: int = 4
     cells_per_stage: int = 1
     n_classes: int = 10
 

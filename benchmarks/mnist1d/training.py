@@ -40,7 +40,9 @@ def resolve_device(device: str) -> torch.device:
         return torch.device("cpu")
     if name == "cuda" or (name.startswith("cuda:") and name[5:].isdigit()):
         if not torch.cuda.is_available():
-            raise ValueError(f"device {device!r} requested but CUDA is not available; use cpu or auto")
+            raise ValueError(
+                f"device {device!r} requested but CUDA is not available; use cpu or auto"
+            )
         return torch.device(name)
     raise ValueError(f"unknown device {device!r}; choose from: auto, cpu, cuda, cuda:N")
 
@@ -59,7 +61,9 @@ def _evaluate(
     with torch.no_grad():
         for i in range(0, len(y), batch):
             logits = model(x[i : i + batch])
-            loss_sum += float(nn.functional.cross_entropy(logits, y[i : i + batch], reduction="sum"))
+            loss_sum += float(
+                nn.functional.cross_entropy(logits, y[i : i + batch], reduction="sum")
+            )
             correct += int((logits.argmax(1) == y[i : i + batch]).sum())
     return loss_sum / len(y), correct / len(y)
 
@@ -84,7 +88,10 @@ def train_run(
     length = data.x_train.shape[-1]
     params, flops = count_params(model), count_flops(model, length)
     model.to(device)
-    x_tr, y_tr = torch.from_numpy(data.x_train).to(device), torch.from_numpy(data.y_train).to(device)
+    x_tr, y_tr = (
+        torch.from_numpy(data.x_train).to(device),
+        torch.from_numpy(data.y_train).to(device),
+    )
     x_va, y_va = torch.from_numpy(data.x_val).to(device), torch.from_numpy(data.y_val).to(device)
     x_te, y_te = torch.from_numpy(data.x_test).to(device), torch.from_numpy(data.y_test).to(device)
     n = len(y_tr)
