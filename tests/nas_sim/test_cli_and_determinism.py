@@ -1,0 +1,128 @@
+"""The CLI, result files and reproducibility across processes."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from nas_sim import api, registry
+from nas_sim.cli import main
+from nas_sim.results import ResultFileError, dumps, load_result
+
+EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "my_optimizer.py"
+
+
+def invoke(*args: str) -> object:
+    return CliRunner().invoke(main, list(args), catch_exceptions=False)
+
+
+@pytest.mark.parametrize("optimizer", ["rs", "rea"])
+def test_same_seed_same_bytes_different_seed_differs(synthetic_benchmark, optimizer) -> None:  # type: ignore[no-untyped-def]
+    a = dumps(api.run(synthetic_benchmark, optimizer, seed=3, budget="30x"))
+    b = dumps(api.run(synthetic_benchmark, optimizer, seed=3, budget="30x"))
+    c = dumps(api.run(synthetic_benchmark, optimizer, seed=4, budget="30x"))
+    assert a == b
+    assert a != c
+
+
+def test_fresh_process_gives_byte_identical_result_file(synthetic_set_path, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    args = ["run", "--benchmark", str(synthetic_set_path), "--optimizer", "rea", "--seed", "5",
+            "--budget", "20x", "--quiet"]
+    here = tmp_path / "here.json"
+    res = invoke(*args, "--out", str(here))
+    assert res.exit_code == 0, res.output
+    there = tmp_path / "there.json"
+    subprocess.run(
+        [sys.executable, "-m", "nas_sim.cli", *args, "--out", str(there)], check=True,
+        capture_output=True,
+    )
+    assert here.read_bytes() == there.read_bytes()
+    data = load_result(here)
+    assert data["config"]["optimizer"] == "rea" and data["config"]["seed"] == 5
+    assert len(data["trajectory"]["time_s"]) == data["summary"]["jobs"] > 0
+    assert "numpy" in data["versions"]
+
+
+def test_run_json_summary(synthetic_set_path) -> None:  # type: ignore[no-untyped-def]
+    res = invoke("run", "-b", str(synthetic_set_path), "-o", "rs", "--budget", "10x", "--json")
+    assert res.exit_code == 0, res.output
+    summary = json.loads(res.output)
+    for key in ("incumbent_val", "incumbent_test", "regret", "simulated_time_s", "jobs",
+                "epochs_trained"):
+        assert key in summary
+    assert summary["simulated_time_s"] <= summary["budget_s"]
+    assert summary["regret"] >= 0
+
+
+def test_user_plugin_file_runs_through_the_cli(synthetic_set_path) -> None:  # type: ignore[no-untyped-def]
+    assert len(EXAMPLE.read_text().splitlines()) <= 25
+    res = invoke("run", "--plugin", str(EXAMPLE), "--optimizer", "greedy", "-b",
+                 str(synthetic_set_path), "--budget", "20x", "--json")
+    assert res.exit_code == 0, res.output
+    assert json.loads(res.output)["optimizer"] == "greedy"
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["-o", "reaa"], "unknown optimizer 'reaa'; choose from: "),
+        (["-b", "nope"], "unknown benchmark 'nope'"),
+        (["--budget", "0"], "budget"),
+        (["--budget", "-3x"], "invalid budget"),
+        (["--plugin", "missing_file.py"], "does not exist"),
+        (["-o", "rea", "-p", "population_size=0"], "population_size must be an integer >= 1"),
+    ],
+)
+def test_bad_cli_input(synthetic_set_path, args, message) -> None:  # type: ignore[no-untyped-def]
+    base = ["run", "-b", str(synthetic_set_path), "--quiet"]
+    res = CliRunner().invoke(main, base + args)
+    assert res.exit_code != 0
+    assert message in res.output
+
+
+def test_unknown_name_lists_valid_names() -> None:
+    with pytest.raises(registry.UnknownPluginError) as err:
+        registry.get("optimizer", "nope")
+    assert "rea" in str(err.value) and "rs" in str(err.value)
+    with pytest.raises(ValueError, match="unknown plugin kind"):
+        registry.names("widget")
+
+
+def test_builtins_come_through_entry_points() -> None:
+    from importlib.metadata import entry_points
+
+    eps = {ep.name for ep in entry_points(group="nas_sim.optimizers")}
+    assert {"rs", "rea"} <= eps
+    assert "nb201" in {ep.name for ep in entry_points(group="nas_sim.search_spaces")}
+
+
+def test_benchmarks_list_and_info(synthetic_set_path) -> None:  # type: ignore[no-untyped-def]
+    res = invoke("benchmarks", "list")
+    assert "mnist1d" in res.output.split()
+    res = invoke("benchmarks", "info", str(synthetic_set_path), "--json")
+    info = json.loads(res.output)
+    assert info["space"] == "nb201" and info["max_epochs"] == 12 and info["architectures"] == 200
+
+
+def test_plot_writes_png_and_skips_bad_files(synthetic_benchmark, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from nas_sim.results import save_result
+
+    files = []
+    for opt in ("rs", "rea"):
+        for seed in range(3):
+            p = tmp_path / f"{opt}-{seed}.json"
+            save_result(api.run(synthetic_benchmark, opt, seed=seed, budget="20x"), p)
+            files.append(str(p))
+    bad = tmp_path / "bad.json"
+    bad.write_text("{not json")
+    out = tmp_path / "plot.png"
+    res = CliRunner().invoke(main, ["plot", *files, str(bad), "-o", str(out)])
+    assert res.exit_code == 0, res.output
+    assert "skipped" in res.output and out.stat().st_size > 10_000
+    with pytest.raises(ResultFileError, match="not valid JSON"):
+        load_result(bad)
