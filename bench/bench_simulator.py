@@ -16,8 +16,11 @@ from pathlib import Path
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__)
-    ap.add_argument("--benchmark", default=None,
-                    help="registered name or .parquet; default: a synthetic full-coverage NB201 set")
+    ap.add_argument(
+        "--benchmark",
+        default=None,
+        help="registered name or .parquet; default: a synthetic full-coverage NB201 set",
+    )
     ap.add_argument("--jobs", type=int, default=100_000, help="simulated evaluations per run")
     ap.add_argument("--repeats", type=int, default=3)
     args = ap.parse_args()
@@ -50,10 +53,14 @@ def main() -> None:
             dt = time.perf_counter() - t0
             best = max(best, res.summary.jobs / dt)
         rates[opt] = best
-        print(f"{opt:>4}: {best:>10,.0f} simulated evaluations/s (best of {args.repeats}, "
-              f"{args.jobs:,} jobs each)")
-    print(f"target rs >= 20,000/s: {'MET' if rates['rs'] >= 20_000 else 'MISSED'} "
-          f"({rates['rs'] / 20_000:.2f}x of target)")
+        print(
+            f"{opt:>4}: {best:>10,.0f} simulated evaluations/s (best of {args.repeats}, "
+            f"{args.jobs:,} jobs each)"
+        )
+    print(
+        f"target rs >= 20,000/s: {'MET' if rates['rs'] >= 20_000 else 'MISSED'} "
+        f"({rates['rs'] / 20_000:.2f}x of target)"
+    )
     ratio = rates["rs"] / rates["rea"]
     print(f"rs/rea ratio: {ratio:.2f} (target <= 2): {'MET' if ratio <= 2 else 'MISSED'}")
 

@@ -78,7 +78,9 @@ class CurveSet:
         if self.seeds.shape != (n,):
             raise CurveSetError(f"{source}: seeds must have shape ({n},), got {self.seeds.shape}")
         if not self.metrics:
-            raise CurveSetError(f"{source}: no metric columns; expected some of {', '.join(METRICS)}")
+            raise CurveSetError(
+                f"{source}: no metric columns; expected some of {', '.join(METRICS)}"
+            )
         if self.objective not in self.metrics:
             raise CurveSetError(
                 f"{source}: objective {self.objective!r} is not a metric of the set "
@@ -122,9 +124,13 @@ class CurveSet:
             seen[key] = i
         for name, col in self.run_info.items():
             if name in _RESERVED or name in self.metrics:
-                raise CurveSetError(f"{source}: run-info column {name!r} clashes with a reserved name")
+                raise CurveSetError(
+                    f"{source}: run-info column {name!r} clashes with a reserved name"
+                )
             if len(col) != n:
-                raise CurveSetError(f"{source}: run-info column {name!r} has {len(col)} rows, not {n}")
+                raise CurveSetError(
+                    f"{source}: run-info column {name!r} has {len(col)} rows, not {n}"
+                )
 
 
 def sidecar_path(path: str | os.PathLike[str]) -> Path:
@@ -197,7 +203,9 @@ def read_curve_set(path: str | os.PathLike[str], *, verify_hash: bool = True) ->
     except (OSError, json.JSONDecodeError) as exc:
         raise CurveSetError(f"sidecar {str(side)!r} is not valid JSON: {exc}") from exc
     if not isinstance(meta, dict) or meta.get("format") != FORMAT:
-        raise CurveSetError(f"{str(side)!r} is not a nas-sim curve-set sidecar (format != {FORMAT!r})")
+        raise CurveSetError(
+            f"{str(side)!r} is not a nas-sim curve-set sidecar (format != {FORMAT!r})"
+        )
     if meta.get("version") != FORMAT_VERSION:
         raise CurveSetError(
             f"{str(side)!r} has curve-set format version {meta.get('version')!r}; this nas-sim "

@@ -32,7 +32,9 @@ class TabularBenchmark(Benchmark):
     space : the search space; by default the registered space named by the set.
     """
 
-    def __init__(self, curve_set: CurveSet, space: SearchSpace | None = None, name: str = "") -> None:
+    def __init__(
+        self, curve_set: CurveSet, space: SearchSpace | None = None, name: str = ""
+    ) -> None:
         self.curve_set = curve_set
         self.name = name or curve_set.provenance.get("name", "tabular")
         full = space if space is not None else registry.create("space", curve_set.space)
@@ -136,9 +138,7 @@ class TabularBenchmark(Benchmark):
             kind="tabular",
             runs=cs.n_runs,
             architectures=len(self._rows),
-            seeds_per_architecture={
-                str(k): int(v) for k, v in enumerate(seeds_per_arch) if v
-            },
+            seeds_per_architecture={str(k): int(v) for k, v in enumerate(seeds_per_arch) if v},
             units=dict(cs.units),
             provenance=dict(cs.provenance),
         )

@@ -66,6 +66,12 @@ def run(
     bench = load_benchmark(benchmark)
     opt = make_optimizer(optimizer, **(optimizer_kwargs or {}))
     sim = Simulator(
-        bench, opt, budget=budget, n_workers=workers, overhead=overhead, seed=seed, max_jobs=max_jobs
+        bench,
+        opt,
+        budget=budget,
+        n_workers=workers,
+        overhead=overhead,
+        seed=seed,
+        max_jobs=max_jobs,
     )
     return sim.run(progress=progress)

@@ -64,7 +64,9 @@ class Benchmark(ABC):
     def curve(self, arch: Architecture, run_seed: int) -> LearningCurve:
         """The full curve of the training run identified by ``run_seed``."""
 
-    def curves(self, archs: Sequence[Architecture], run_seeds: Sequence[int]) -> list[LearningCurve]:
+    def curves(
+        self, archs: Sequence[Architecture], run_seeds: Sequence[int]
+    ) -> list[LearningCurve]:
         """Batched :meth:`curve`; surrogates override it with one vectorised prediction."""
         if len(archs) != len(run_seeds):
             raise ValueError(f"{len(archs)} architectures but {len(run_seeds)} run seeds")

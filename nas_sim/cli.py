@@ -47,23 +47,55 @@ def main() -> None:
 
 
 @main.command()
-@click.option("--benchmark", "-b", default=api.DEFAULT_BENCHMARK, show_default=True,
-              help="Registered benchmark name, learning-curve set (.parquet) or surrogate dir.")
-@click.option("--optimizer", "-o", default=api.DEFAULT_OPTIMIZER, show_default=True,
-              help="Registered optimizer name (see `nas-sim optimizers list`).")
-@click.option("--param", "-p", multiple=True, metavar="KEY=VALUE",
-              help="Optimizer hyperparameter (JSON value), repeatable.")
+@click.option(
+    "--benchmark",
+    "-b",
+    default=api.DEFAULT_BENCHMARK,
+    show_default=True,
+    help="Registered benchmark name, learning-curve set (.parquet) or surrogate dir.",
+)
+@click.option(
+    "--optimizer",
+    "-o",
+    default=api.DEFAULT_OPTIMIZER,
+    show_default=True,
+    help="Registered optimizer name (see `nas-sim optimizers list`).",
+)
+@click.option(
+    "--param",
+    "-p",
+    multiple=True,
+    metavar="KEY=VALUE",
+    help="Optimizer hyperparameter (JSON value), repeatable.",
+)
 @click.option("--seed", default=0, show_default=True, type=click.IntRange(min=0))
-@click.option("--budget", default=api.DEFAULT_BUDGET, show_default=True,
-              help="Simulated seconds, or Nx mean full-training times.")
+@click.option(
+    "--budget",
+    default=api.DEFAULT_BUDGET,
+    show_default=True,
+    help="Simulated seconds, or Nx mean full-training times.",
+)
 @click.option("--workers", "-w", default=1, show_default=True, type=click.IntRange(min=1))
-@click.option("--overhead", type=click.Choice(OVERHEAD_MODES), default="none", show_default=True,
-              help="How optimizer overhead enters the simulated clock.")
+@click.option(
+    "--overhead",
+    type=click.Choice(OVERHEAD_MODES),
+    default="none",
+    show_default=True,
+    help="How optimizer overhead enters the simulated clock.",
+)
 @click.option("--max-jobs", type=click.IntRange(min=1), default=None, help="Stop after N jobs.")
-@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="Write the result file (JSON) here.")
-@click.option("--plugin", multiple=True, metavar="FILE_OR_MODULE",
-              help="Load user code that registers plugins, repeatable.")
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Write the result file (JSON) here.",
+)
+@click.option(
+    "--plugin",
+    multiple=True,
+    metavar="FILE_OR_MODULE",
+    help="Load user code that registers plugins, repeatable.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
 def run(
@@ -102,8 +134,14 @@ def run(
 
         try:
             result = api.run(
-                bench, opt, seed=seed, budget=parsed_budget, workers=workers,
-                overhead=overhead, max_jobs=max_jobs, progress=tick,  # type: ignore[arg-type]
+                bench,
+                opt,
+                seed=seed,
+                budget=parsed_budget,
+                workers=workers,
+                overhead=overhead,
+                max_jobs=max_jobs,
+                progress=tick,  # type: ignore[arg-type]
             )
         except ValueError as exc:
             raise NasSimError(str(exc)) from exc
@@ -118,9 +156,14 @@ def run(
 
 
 def _progress(disabled: bool) -> Any:
-    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
-
     from rich.console import Console
+    from rich.progress import (
+        BarColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+        TimeRemainingColumn,
+    )
 
     return Progress(
         TextColumn("{task.description}"),
@@ -205,8 +248,13 @@ def optimizers_list() -> None:
 
 @main.command()
 @click.argument("results", nargs=-1, required=True, type=click.Path(path_type=Path))
-@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False, path_type=Path),
-              help="Image file to write (.png, .pdf, .svg).")
+@click.option(
+    "-o",
+    "--output",
+    required=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Image file to write (.png, .pdf, .svg).",
+)
 def plot(results: tuple[Path, ...], output: Path) -> None:
     """Best validation error and regret against simulated time (mean ± s.e. over seeds)."""
     from nas_sim.plots import plot_results

@@ -132,7 +132,9 @@ class Optimizer(ABC):
         return {
             k: v
             for k, v in vars(self).items()
-            if not k.endswith("_") and not k.startswith("_") and k not in ("problem", "rng")
+            if not k.endswith("_")
+            and not k.startswith("_")
+            and k not in ("problem", "rng")
             and isinstance(v, (int, float, str, bool, type(None), list, tuple))
         }
 

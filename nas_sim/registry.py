@@ -85,7 +85,9 @@ def get(kind: str, name: str) -> Any:
     try:
         obj = eps[name].load()
     except Exception as exc:
-        raise PluginError(f"{kind} plugin {name!r} ({eps[name].value}) failed to load: {exc}") from exc
+        raise PluginError(
+            f"{kind} plugin {name!r} ({eps[name].value}) failed to load: {exc}"
+        ) from exc
     if isinstance(obj, type) and not obj.__dict__.get("name"):
         obj.name = name
     _registered[kind][name] = obj

@@ -44,8 +44,12 @@ def synthetic_nb201_set(
             "val_loss": -np.log(np.clip(val, 1e-3, 1)),
         },
         epoch_time_s=np.array(times),
-        units={"train_accuracy": "fraction", "val_accuracy": "fraction",
-               "test_accuracy": "fraction", "val_loss": "nats"},
+        units={
+            "train_accuracy": "fraction",
+            "val_accuracy": "fraction",
+            "test_accuracy": "fraction",
+            "val_loss": "nats",
+        },
         objective="val_accuracy",
         provenance={"name": "synthetic", "generator": "tests/synthetic.py"},
     )

@@ -18,8 +18,14 @@ def import_group() -> None:
 @click.argument("file", type=click.Path(path_type=Path))
 @click.option("--space", required=True, help="Search space of the arch strings, e.g. nb201.")
 @click.option("--arch-column", required=True, help="Column holding architecture strings.")
-@click.option("--metric", "metric_specs", multiple=True, required=True, metavar="NAME=COLUMN",
-              help="Metric and its column (or pattern with {epoch}, or JSON-list column).")
+@click.option(
+    "--metric",
+    "metric_specs",
+    multiple=True,
+    required=True,
+    metavar="NAME=COLUMN",
+    help="Metric and its column (or pattern with {epoch}, or JSON-list column).",
+)
 @click.option("--percent", is_flag=True, help="Accuracies in the table are percentages.")
 @click.option("--epoch-time-s", type=float, default=None, help="Seconds per epoch for every run.")
 @click.option("--epoch-time-column", default=None, help="Column of seconds per epoch.")
@@ -49,8 +55,13 @@ def import_csv_command(
     try:
         sp = registry.create("space", space)
         cs = import_csv(
-            file, sp, arch_column=arch_column, metrics=metrics, percent=percent,
-            epoch_time_s=epoch_time_s, epoch_time_column=epoch_time_column,
+            file,
+            sp,
+            arch_column=arch_column,
+            metrics=metrics,
+            percent=percent,
+            epoch_time_s=epoch_time_s,
+            epoch_time_column=epoch_time_column,
             seed_column=seed_column,
         )
         write_curve_set(cs, out)

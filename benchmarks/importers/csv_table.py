@@ -47,7 +47,9 @@ def _metric_matrix(df, spec: str, file: str, what: str) -> NDArray[np.float64]: 
         try:
             lists = [json.loads(x) for x in col]
         except json.JSONDecodeError as exc:
-            raise CsvImportError(f"{file}: column {spec!r} holds malformed JSON lists: {exc}") from exc
+            raise CsvImportError(
+                f"{file}: column {spec!r} holds malformed JSON lists: {exc}"
+            ) from exc
         lengths = {len(x) for x in lists}
         if len(lengths) != 1:
             raise CsvImportError(
@@ -100,7 +102,9 @@ def import_csv(
             f"{', '.join(metrics)}"
         )
     if (epoch_time_s is None) == (epoch_time_column is None):
-        raise CsvImportError("give exactly one of --epoch-time-s SECONDS or --epoch-time-column COL")
+        raise CsvImportError(
+            "give exactly one of --epoch-time-s SECONDS or --epoch-time-column COL"
+        )
     if epoch_time_s is not None and not (np.isfinite(epoch_time_s) and epoch_time_s > 0):
         raise CsvImportError(f"--epoch-time-s must be > 0, got {epoch_time_s}")
     try:

@@ -25,7 +25,13 @@ N_OPS = 5
 
 # NASLib: EDGE_LIST (1,2),(1,3),(1,4),(2,3),(2,4),(3,4) = NB201 edges 01,02,03,12,13,23
 # and OP_NAMES = [skip_connect, none, nor_conv_3x3, nor_conv_1x1, avg_pool_3x3].
-NASLIB_OPS: tuple[str, ...] = ("skip_connect", "none", "nor_conv_3x3", "nor_conv_1x1", "avg_pool_3x3")
+NASLIB_OPS: tuple[str, ...] = (
+    "skip_connect",
+    "none",
+    "nor_conv_3x3",
+    "nor_conv_1x1",
+    "avg_pool_3x3",
+)
 _NASLIB_EDGES = ((0, 1), (0, 2), (0, 3), (1, 2), (1, 3), (2, 3))
 _STRING_POS_OF_NASLIB_POS = tuple(EDGES.index(e) for e in _NASLIB_EDGES)
 _NASLIB_OP_OF_OP = tuple(NASLIB_OPS.index(o) for o in OPS)

@@ -33,11 +33,27 @@ def test_final_epoch_table_via_cli(tmp_path) -> None:  # type: ignore[no-untyped
     df = table()
     df.to_csv(tmp_path / "t.csv", index=False)
     out = tmp_path / "t.parquet"
-    res = CliRunner().invoke(main, [
-        "import", "csv", str(tmp_path / "t.csv"), "--space", "nb201", "--arch-column", "arch",
-        "--metric", "val_accuracy=valid", "--metric", "test_accuracy=test", "--percent",
-        "--epoch-time-column", "secs", "--out", str(out),
-    ])
+    res = CliRunner().invoke(
+        main,
+        [
+            "import",
+            "csv",
+            str(tmp_path / "t.csv"),
+            "--space",
+            "nb201",
+            "--arch-column",
+            "arch",
+            "--metric",
+            "val_accuracy=valid",
+            "--metric",
+            "test_accuracy=test",
+            "--percent",
+            "--epoch-time-column",
+            "secs",
+            "--out",
+            str(out),
+        ],
+    )
     assert res.exit_code == 0, res.output
     cs = read_curve_set(out)
     assert cs.max_epochs == 1 and cs.n_runs == 5
@@ -55,8 +71,14 @@ def test_per_epoch_columns_and_seed_column(tmp_path) -> None:  # type: ignore[no
     for e in (1, 2, 3):
         df[f"va_{e}"] = 0.1 * e
     df.to_csv(tmp_path / "t.csv", index=False)
-    cs = import_csv(tmp_path / "t.csv", SPACE, arch_column="arch",
-                    metrics={"val_accuracy": "va_{epoch}"}, epoch_time_s=2.0, seed_column="seed")
+    cs = import_csv(
+        tmp_path / "t.csv",
+        SPACE,
+        arch_column="arch",
+        metrics={"val_accuracy": "va_{epoch}"},
+        epoch_time_s=2.0,
+        seed_column="seed",
+    )
     assert cs.max_epochs == 3 and list(cs.seeds) == [0, 0, 0, 1, 1, 1]
     np.testing.assert_allclose(cs.metrics["val_accuracy"][0], [0.1, 0.2, 0.3])
 
@@ -78,13 +100,19 @@ def test_per_epoch_columns_and_seed_column(tmp_path) -> None:  # type: ignore[no
 )
 def test_bad_tables(tmp_path, mutate, kwargs, message) -> None:  # type: ignore[no-untyped-def]
     mutate(table()).to_csv(tmp_path / "t.csv", index=False)
-    args = {"arch_column": "arch", "metrics": {"val_accuracy": "valid"}, "percent": True,
-            "epoch_time_s": 1.0, **kwargs}
+    args = {
+        "arch_column": "arch",
+        "metrics": {"val_accuracy": "valid"},
+        "percent": True,
+        "epoch_time_s": 1.0,
+        **kwargs,
+    }
     with pytest.raises(CsvImportError, match=message):
         import_csv(tmp_path / "t.csv", SPACE, **args)
 
 
 def test_missing_file() -> None:
     with pytest.raises(CsvImportError, match="does not exist"):
-        import_csv("nope.csv", SPACE, arch_column="a", metrics={"val_accuracy": "v"},
-                   epoch_time_s=1.0)
+        import_csv(
+            "nope.csv", SPACE, arch_column="a", metrics={"val_accuracy": "v"}, epoch_time_s=1.0
+        )

@@ -31,14 +31,25 @@ def test_same_seed_same_bytes_different_seed_differs(synthetic_benchmark, optimi
 
 
 def test_fresh_process_gives_byte_identical_result_file(synthetic_set_path, tmp_path) -> None:  # type: ignore[no-untyped-def]
-    args = ["run", "--benchmark", str(synthetic_set_path), "--optimizer", "rea", "--seed", "5",
-            "--budget", "20x", "--quiet"]
+    args = [
+        "run",
+        "--benchmark",
+        str(synthetic_set_path),
+        "--optimizer",
+        "rea",
+        "--seed",
+        "5",
+        "--budget",
+        "20x",
+        "--quiet",
+    ]
     here = tmp_path / "here.json"
     res = invoke(*args, "--out", str(here))
     assert res.exit_code == 0, res.output
     there = tmp_path / "there.json"
     subprocess.run(
-        [sys.executable, "-m", "nas_sim.cli", *args, "--out", str(there)], check=True,
+        [sys.executable, "-m", "nas_sim.cli", *args, "--out", str(there)],
+        check=True,
         capture_output=True,
     )
     assert here.read_bytes() == there.read_bytes()
@@ -52,8 +63,14 @@ def test_run_json_summary(synthetic_set_path) -> None:  # type: ignore[no-untype
     res = invoke("run", "-b", str(synthetic_set_path), "-o", "rs", "--budget", "10x", "--json")
     assert res.exit_code == 0, res.output
     summary = json.loads(res.output)
-    for key in ("incumbent_val", "incumbent_test", "regret", "simulated_time_s", "jobs",
-                "epochs_trained"):
+    for key in (
+        "incumbent_val",
+        "incumbent_test",
+        "regret",
+        "simulated_time_s",
+        "jobs",
+        "epochs_trained",
+    ):
         assert key in summary
     assert summary["simulated_time_s"] <= summary["budget_s"]
     assert summary["regret"] >= 0
@@ -61,8 +78,18 @@ def test_run_json_summary(synthetic_set_path) -> None:  # type: ignore[no-untype
 
 def test_user_plugin_file_runs_through_the_cli(synthetic_set_path) -> None:  # type: ignore[no-untyped-def]
     assert len(EXAMPLE.read_text().splitlines()) <= 25
-    res = invoke("run", "--plugin", str(EXAMPLE), "--optimizer", "greedy", "-b",
-                 str(synthetic_set_path), "--budget", "20x", "--json")
+    res = invoke(
+        "run",
+        "--plugin",
+        str(EXAMPLE),
+        "--optimizer",
+        "greedy",
+        "-b",
+        str(synthetic_set_path),
+        "--budget",
+        "20x",
+        "--json",
+    )
     assert res.exit_code == 0, res.output
     assert json.loads(res.output)["optimizer"] == "greedy"
 
