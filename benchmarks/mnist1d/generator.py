@@ -79,7 +79,9 @@ def prepare_output(out: str | os.PathLike[str], config: GeneratorConfig) -> tupl
         try:
             found = json.loads(cfg_path.read_text())
         except (OSError, ValueError) as e:
-            raise GeneratorError(f"{cfg_path} is unreadable ({e}); remove it to start afresh")
+            raise GeneratorError(
+                f"{cfg_path} is unreadable ({e}); remove it to start afresh"
+            ) from None
         if found != wanted:
             raise GeneratorError(
                 f"output folder {str(out)!r} holds runs of another configuration ({found}); "

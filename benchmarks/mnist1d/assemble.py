@@ -1,0 +1,166 @@
+"""Assemble the generator's per-run JSON files into the project's learning-curve set and data card.
+
+Works on any subset of the plan (a run cut short by a deadline), so the packaged set can be
+rebuilt from whatever has finished; the card and ``stats.json`` are regenerated from the set.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from benchmarks.curve_set import CurveSet, write_curve_set
+from benchmarks.mnist1d.epoch_time import fit_epoch_time
+from benchmarks.mnist1d.generator import GeneratorConfig, runs_dir
+from benchmarks.mnist1d.network import live_edges
+from benchmarks.spaces.nb201 import NB201Space
+from nas_sim.learning_curve import METRICS
+
+UNITS = {m: ("fraction" if m.endswith("accuracy") else "nats") for m in METRICS}
+
+
+class AssembleError(ValueError):
+    """A run folder that cannot be assembled."""
+
+
+def load_runs(folder: str | os.PathLike[str]) -> tuple[GeneratorConfig, list[dict[str, Any]]]:
+    """Config and finished run records of a generator output folder, sorted by (arch, seed).
+
+    Stray temporary files are ignored (the generator removes them on its next start).
+    """
+    folder = Path(folder)
+    cfg_path = folder / "config.json"
+    if not cfg_path.is_file():
+        raise AssembleError(f"{str(folder)!r} is not a generator output folder (no config.json)")
+    config = GeneratorConfig.from_json(json.loads(cfg_path.read_text()))
+    records = []
+    for p in sorted(runs_dir(folder).glob("*.json")):
+        try:
+            rec = json.loads(p.read_text())
+        except (OSError, ValueError) as e:
+            raise AssembleError(
+                f"run file {str(p)!r} is unreadable ({e}); rerun the generator"
+            ) from e
+        if len(rec.get("val_accuracy", [])) != config.training.epochs:
+            raise AssembleError(
+                f"run file {str(p)!r} has {len(rec.get('val_accuracy', []))} epochs, expected "
+                f"{config.training.epochs}"
+            )
+        records.append(rec)
+    if not records:
+        raise AssembleError(f"{str(folder)!r} holds no finished runs")
+    records.sort(key=lambda r: (r["arch"], r["seed"]))
+    return config, records
+
+
+def to_curve_set(
+    config: GeneratorConfig, records: list[dict[str, Any]], generate_command: str | None = None
+) -> CurveSet:
+    """Curve set of the records with the fitted epoch time; provenance says how it was made."""
+    space = NB201Space()
+    for r in records:
+        canon = space.format(space.canonical(space.parse(r["arch"])))
+        if canon != r["arch"]:
+            raise AssembleError(f"run {r['key']} has non-canonical arch {r['arch']!r} ({canon!r})")
+    e_max = config.training.epochs
+    flops = np.array([r["flops"] for r in records], dtype=np.float64)
+    params = np.array([r["params"] for r in records], dtype=np.float64)
+    measured = np.array([np.mean(r["measured_epoch_time_s"]) for r in records])
+    ops = np.array(
+        [
+            len(live_edges(space.parse(r["arch"]))) * config.network.cells_per_stage * 3
+            for r in records
+        ],
+        dtype=np.float64,
+    )
+    model = fit_epoch_time(flops, params, ops, measured)
+    epoch_time = np.repeat(model.predict(flops, params, ops)[:, None], e_max, axis=1)
+    mtimes = [float(r.get("run_wall_s", 0.0)) for r in records]
+    devices = sorted({r["device"] for r in records})
+    import mnist1d  # noqa: F401  (version below)
+    import torch
+
+    provenance = {
+        "benchmark": "mnist1d_nb201",
+        "description": "NAS-Bench-201 cells (Dong & Yang 2020) adapted to 1-D signals, trained on "
+        "MNIST-1D (Greydanus 2020)",
+        "generator_config": asdict(config),
+        "generate_command": generate_command,
+        "devices": devices,
+        "hardware": {
+            "machine": platform.machine(),
+            "processor": _cpu_model(),
+            "cpu_count": os.cpu_count(),
+            "torch": torch.__version__,
+            "python": platform.python_version(),
+        },
+        "training_core_seconds": float(np.sum(mtimes)),
+        "epoch_time_model": asdict(model),
+        "cell_ops_definition": "live (built) non-none cell edges times the number of cells",
+        "flops_definition": "multiply-accumulates of conv and linear layers per forward pass of "
+        "one signal",
+        "licence": "data: CC-BY-4.0 (nas-sim); MNIST-1D generator: Apache-2.0 (Greydanus)",
+    }
+    return CurveSet(
+        space="nb201",
+        archs=[r["arch"] for r in records],
+        seeds=np.array([r["seed"] for r in records], dtype=np.int64),
+        metrics={m: np.array([r[m] for r in records], dtype=np.float64) for m in METRICS},
+        epoch_time_s=epoch_time,
+        units=UNITS,
+        objective="val_accuracy",
+        run_info={
+            "params": params.astype(np.int64),
+            "flops": flops.astype(np.int64),
+            "device": np.array([r["device"] for r in records]),
+            "cell_ops": ops.astype(np.int64),
+            "measured_epoch_time_s": measured,
+            "run_wall_s": np.array(mtimes),
+        },
+        provenance=provenance,
+    )
+
+
+def build(
+    runs_folder: str | os.PathLike[str],
+    out: str | os.PathLike[str],
+    generate_command: str | None = None,
+    wall_clock_s: float | None = None,
+) -> list[Path]:
+    """Write ``curves.parquet`` (+ ``curves.json``), ``stats.json`` and ``DATA_CARD.md`` to ``out``."""
+    from benchmarks.mnist1d.card import write_card
+
+    config, records = load_runs(runs_folder)
+    cs = to_curve_set(config, records, generate_command)
+    if wall_clock_s is None:
+        wall_clock_s = _wall_clock_s(Path(runs_folder))
+    cs = CurveSet(**{**cs.__dict__, "provenance": {**cs.provenance, "wall_clock_s": wall_clock_s}})
+    out = Path(out)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        raise AssembleError(f"output folder {str(out)!r} is not writable: {e}") from None
+    parquet = write_curve_set(cs, out / "curves.parquet")
+    return [parquet, parquet.with_suffix(".json"), *write_card(out)]
+
+
+def _wall_clock_s(folder: Path) -> float:
+    """Seconds from the folder's creation (config.json) to its last finished run."""
+    times = [p.stat().st_mtime for p in runs_dir(folder).glob("*.json")]
+    return float(max(times) - (folder / "config.json").stat().st_mtime) if times else 0.0
+
+
+def _cpu_model() -> str:
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or "unknown"
