@@ -1,0 +1,134 @@
+"""Simulate one cell of a suite; what every executor runs in its workers.
+
+:func:`execute` never raises for a run that fails: it returns the traceback, the driver records
+the run as failed and the suite goes on. Workers return results instead of writing files, so only
+the driver writes to the suite directory (a Ray cluster needs no shared filesystem). Benchmarks
+are loaded once per worker process and reused, because a benchmark answers
+``curve(arch, run_seed)`` without state that depends on earlier runs.
+"""
+
+from __future__ import annotations
+
+import importlib
+import traceback
+from dataclasses import dataclass, replace
+from typing import Any
+
+from nas_sim import api, registry
+from nas_sim.benchmark import Benchmark
+from nas_sim.optimizer import Optimizer
+from nas_sim.simulator import SimulationResult, Simulator
+from nas_sim.suite.spec import RunSpec
+
+_benchmarks: dict[str, Benchmark] = {}
+_plugins: set[str] = set()
+
+
+class LCEUnavailableError(RuntimeError):
+    """A suite cell asks for learning-curve extrapolation but no LCE package is installed."""
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What a worker reports back: the run id, ``"ok"`` with the result, or ``"failed"`` with
+    the error line and the traceback."""
+
+    run_id: str
+    status: str
+    result: SimulationResult | None = None
+    error: str = ""
+    traceback: str = ""
+
+
+def benchmark_for(ref: str) -> Benchmark:
+    bench = _benchmarks.get(ref)
+    if bench is None:
+        bench = _benchmarks[ref] = api.load_benchmark(ref)
+    return bench
+
+
+def build_optimizer(cell: RunSpec) -> Optimizer:
+    """The cell's optimizer, wrapped in the LCE framework when the cell names an LCE method.
+
+    The wrapper is found through ``cell.lce_wrapper`` (``module:attribute``, by default
+    ``lce:LCE``) and called as ``wrapper(inner, method, e_few=E, **lce_options)`` where ``method``
+    is ``registry.create("lce", name, **lce_params)``.
+    """
+    inner = registry.create("optimizer", cell.optimizer, **cell.optimizer_params)
+    if cell.lce is None:
+        return inner  # type: ignore[no-any-return]
+    if cell.lce not in registry.names("lce"):
+        known = registry.names("lce")
+        raise LCEUnavailableError(
+            f"LCE method {cell.lce!r} is not registered ("
+            + (
+                f"registered: {', '.join(known)}"
+                if known
+                else "no LCE package is installed: "
+                "install the project's lce package or register one under 'nas_sim.lce'"
+            )
+            + ")"
+        )
+    wrapper = _load_wrapper(cell.lce_wrapper)
+    method = registry.create("lce", cell.lce, **cell.lce_params)
+    opt = wrapper(inner, method, e_few=cell.e_few, **cell.lce_options)
+    return opt  # type: ignore[no-any-return]
+
+
+def _load_wrapper(spec: str) -> Any:
+    module_name, _, attr = spec.partition(":")
+    try:
+        module = importlib.import_module(module_name)
+        return getattr(module, attr)
+    except (ImportError, AttributeError) as exc:
+        raise LCEUnavailableError(
+            f"the LCE wrapper {spec!r} cannot be loaded ({exc}); install the lce package or set "
+            "[lce] wrapper = 'module:attribute' in the suite file"
+        ) from exc
+
+
+def simulate(cell: RunSpec) -> SimulationResult:
+    """Run the cell's simulation; the result's config records the cell and its run id."""
+    bench = benchmark_for(cell.benchmark)
+    opt = build_optimizer(cell)
+    sim = Simulator(
+        bench,
+        opt,
+        budget=cell.budget,
+        n_workers=cell.workers,
+        overhead=cell.overhead,  # type: ignore[arg-type]
+        seed=cell.seed,
+        max_jobs=cell.max_jobs,
+    )
+    result = sim.run()
+    config = dict(result.config)
+    config.update(
+        label=cell.label,
+        benchmark_label=cell.benchmark_label,
+        lce=cell.lce,
+        e_few=cell.e_few,
+        suite_run=cell.as_dict(),
+    )
+    return replace(result, config=config)
+
+
+def load_plugins(plugins: tuple[str, ...]) -> None:
+    """Load user plugins (``--plugin``) once per process: workers do not inherit the driver's
+    in-process registrations."""
+    for spec in plugins:
+        if spec not in _plugins:
+            registry.load_plugin(spec)
+            _plugins.add(spec)
+
+
+def execute(cell_dict: dict[str, Any], plugins: tuple[str, ...] = ()) -> Outcome:
+    """Simulate a cell given as a dict (so any executor can ship it); never raises."""
+    cell = RunSpec.from_dict(cell_dict)
+    try:
+        load_plugins(plugins)
+        result = simulate(cell)
+    except Exception as exc:
+        return Outcome(
+            cell.run_id, "failed", None, f"{type(exc).__name__}: {exc}", traceback.format_exc()
+        )
+    return Outcome(cell.run_id, "ok", result)

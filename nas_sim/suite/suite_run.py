@@ -1,0 +1,75 @@
+"""Run a suite: expand the grid, write the manifest, skip finished runs, store every outcome."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from nas_sim.suite.executors import Executor
+from nas_sim.suite.runner import Outcome
+from nas_sim.suite.spec import SuiteSpec
+from nas_sim.suite.store import ResultsStore, SuiteStoreError
+
+
+@dataclass
+class SuiteProgress:
+    """Counts of a suite run; ``failed`` maps run ids to their error line."""
+
+    total: int
+    skipped: int = 0
+    ok: int = 0
+    failed: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def done(self) -> int:
+        return self.ok + len(self.failed)
+
+
+def run_suite(
+    spec: SuiteSpec,
+    out: str | os.PathLike[str],
+    executor: Executor,
+    *,
+    resume: bool = False,
+    on_outcome: Callable[[Outcome, SuiteProgress], None] | None = None,
+    on_start: Callable[[SuiteProgress], None] | None = None,
+) -> SuiteProgress:
+    """Run every cell of ``spec`` that has no result in ``out`` yet.
+
+    A directory that already holds runs is only continued with ``resume=True``, and only if its
+    manifest describes the same grid (same spec hash). Failed runs are retried on resume.
+    """
+    cells = spec.expand()
+    store = ResultsStore(out)
+    if store.manifest_path.exists():
+        old = store.read_manifest()
+        if old.get("spec_hash") != spec.spec_hash():
+            raise SuiteStoreError(
+                f"{str(out)!r} holds results of another suite grid ({old.get('name')!r}, spec hash "
+                f"{str(old.get('spec_hash'))[:12]}); choose another --out directory"
+            )
+        if not resume and (store.finished_ids() or store.failed_ids()):
+            raise SuiteStoreError(
+                f"{str(out)!r} already holds {len(store.finished_ids())} finished run(s) of this "
+                "suite; pass --resume to continue it or choose another --out directory"
+            )
+    store.write_manifest(spec, cells)
+    finished = store.finished_ids()
+    todo = [c for c in cells if c.run_id not in finished]
+    progress = SuiteProgress(total=len(cells), skipped=len(cells) - len(todo))
+    if on_start is not None:
+        on_start(progress)
+    by_id = {c.run_id: c for c in todo}
+    with executor:
+        for outcome in executor.map(c.as_dict() for c in todo):
+            cell = by_id[outcome.run_id]
+            if outcome.status == "ok" and outcome.result is not None:
+                store.save(cell, outcome.result)
+                progress.ok += 1
+            else:
+                store.save_failure(cell, outcome.traceback or outcome.error)
+                progress.failed[cell.run_id] = outcome.error
+            if on_outcome is not None:
+                on_outcome(outcome, progress)
+    return progress
