@@ -39,11 +39,14 @@ class TabularBenchmark(Benchmark):
         self.name = name or curve_set.provenance.get("name", "tabular")
         full = space if space is not None else registry.create("space", curve_set.space)
         rows: dict[Architecture, list[int]] = {}
+        parsed: dict[str, Architecture] = {}  # seeds of one architecture share its string
         for i, text in enumerate(curve_set.archs):
-            try:
-                arch = full.canonical(full.parse(text))
-            except InvalidArchitectureError as exc:
-                raise CurveSetError(f"row {i} of the curve set: {exc}") from exc
+            arch = parsed.get(text)
+            if arch is None:
+                try:
+                    arch = parsed[text] = full.canonical(full.parse(text))
+                except InvalidArchitectureError as exc:
+                    raise CurveSetError(f"row {i} of the curve set: {exc}") from exc
             rows.setdefault(arch, []).append(i)
         # sort each class's runs by seed so "run_seed mod n" is independent of row order
         seeds = curve_set.seeds
