@@ -72,6 +72,8 @@ def to_curve_set(
     flops = np.array([r["flops"] for r in records], dtype=np.float64)
     params = np.array([r["params"] for r in records], dtype=np.float64)
     measured = np.array([np.mean(r["measured_epoch_time_s"]) for r in records])
+    # the median epoch of a run is less disturbed by other jobs' bursts than the mean
+    measured_median = np.array([np.median(r["measured_epoch_time_s"]) for r in records])
     ops = np.array(
         [
             len(live_edges(space.parse(r["arch"]))) * config.network.cells_per_stage * 3
@@ -79,7 +81,7 @@ def to_curve_set(
         ],
         dtype=np.float64,
     )
-    model = fit_epoch_time(flops, params, ops, measured)
+    model = fit_epoch_time(flops, params, ops, measured_median)
     epoch_time = np.repeat(model.predict(flops, params, ops)[:, None], e_max, axis=1)
     mtimes = [float(r.get("run_wall_s", 0.0)) for r in records]
     devices = sorted({r["device"] for r in records})
@@ -121,6 +123,7 @@ def to_curve_set(
             "device": np.array([r["device"] for r in records]),
             "cell_ops": ops.astype(np.int64),
             "measured_epoch_time_s": measured,
+            "measured_epoch_time_median_s": measured_median,
             "run_wall_s": np.array(mtimes),
         },
         provenance=provenance,
