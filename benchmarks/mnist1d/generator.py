@@ -22,6 +22,7 @@ from typing import Any, TextIO
 from benchmarks.mnist1d.data import DataConfig, Splits
 from benchmarks.mnist1d.network import Arch201, NetworkConfig
 from benchmarks.mnist1d.training import TrainingConfig
+from benchmarks.spaces.nb201 import NB201Space
 from nas_sim.atomic import atomic_write_text
 
 Job = tuple[Arch201, int]
@@ -136,8 +137,6 @@ def _train_job(job: Job) -> dict[str, Any]:
     data: Splits = _WORKER["data"]
     t0 = time.perf_counter()
     rec = train_run(arch, seed, data, cfg.training, cfg.network, _WORKER["device"])
-    from benchmarks.spaces.nb201 import NB201Space
-
     rec["key"] = run_key(arch, seed)
     rec["arch"] = NB201Space().format(arch)
     rec["run_wall_s"] = time.perf_counter() - t0
@@ -202,9 +201,18 @@ def generate(
             on_done(res)
 
     if workers == 0:
-        _init_worker(config, device, str(out_path))
-        for job in todo:
-            report(_train_job(job))
+        import torch
+
+        # in-process: restore the caller's torch settings afterwards
+        threads, det = torch.get_num_threads(), torch.are_deterministic_algorithms_enabled()
+        try:
+            _init_worker(config, device, str(out_path))
+            for job in todo:
+                report(_train_job(job))
+        finally:
+            torch.set_num_threads(threads)
+            torch.use_deterministic_algorithms(det)
+            _WORKER.clear()
     elif todo:
         import multiprocessing as mp
 
