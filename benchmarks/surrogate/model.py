@@ -1,0 +1,446 @@
+"""The surrogate model: architecture → a distribution over full learning curves of every metric.
+
+Construction follows NAS-Bench-x11 (Yan et al., NeurIPS 2021): compress curves, regress the
+components from architecture features, model the noise around the mean. All metrics are modelled
+jointly: the curves of every metric of a run are standardised (per-epoch mean, one scale per
+metric) and concatenated into one vector of ``n_metrics * max_epochs`` values, so one set of
+components describes a run, and noise draws keep validation and test curves consistent. The
+per-epoch training cost has its own small model (log mean epoch time × a shared epoch profile).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from benchmarks.curve_set import CurveSet
+from benchmarks.surrogate.compression import COMPRESSIONS, SVDCompression, choose_svd_components
+from benchmarks.surrogate.mean_model import BaggedEnsemble
+from benchmarks.surrogate.noise import NOISE_MODELS
+from nas_sim import registry
+from nas_sim.learning_curve import METRICS
+from nas_sim.search_space import Architecture, InvalidArchitectureError, SearchSpace
+
+Array = NDArray[np.float64]
+
+
+class SurrogateError(ValueError):
+    """Bad input to a surrogate: wrong features, unknown options, a corrupt artifact."""
+
+
+@dataclass(frozen=True)
+class FeatureSpec:
+    """How an architecture becomes a feature vector.
+
+    encoding : the space's encoding (``space.encode(arch, encoding)``).
+    extra_metrics : metric → number of leading epochs appended as features (x11 used the first
+        three epochs of the NLP validation loss); values come from a stored table, or ``extra=``.
+    n_extra : number of extra features (from ``extra_metrics`` or a caller-given array).
+    """
+
+    space: str
+    encoding: str
+    n_encoding: int
+    extra_metrics: Mapping[str, int] = field(default_factory=dict)
+    n_extra: int = 0
+
+    @property
+    def n_features(self) -> int:
+        return self.n_encoding + self.n_extra
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "space": self.space,
+            "encoding": self.encoding,
+            "n_encoding": self.n_encoding,
+            "extra_metrics": dict(self.extra_metrics),
+            "n_extra": self.n_extra,
+        }
+
+
+def _resolve_space(space: SearchSpace | str) -> SearchSpace:
+    return registry.create("space", space) if isinstance(space, str) else space
+
+
+def default_encoding(space: SearchSpace) -> str:
+    return "adjacency_one_hot" if "adjacency_one_hot" in space.encodings else space.encodings[0]
+
+
+def data_hash(cs: CurveSet) -> str:
+    """SHA-256 of a curve set's content (arch strings, seeds, every metric, epoch times)."""
+    h = hashlib.sha256()
+    h.update("\n".join(cs.archs).encode())
+    h.update(np.ascontiguousarray(cs.seeds, dtype=np.int64).tobytes())
+    for m in sorted(cs.metrics):
+        h.update(m.encode())
+        h.update(np.ascontiguousarray(cs.metrics[m], dtype=np.float64).tobytes())
+    h.update(np.ascontiguousarray(cs.epoch_time_s, dtype=np.float64).tobytes())
+    return h.hexdigest()
+
+
+@dataclass
+class Grouped:
+    """A curve set grouped by canonical architecture."""
+
+    keys: list[str]  # canonical strings, one per architecture
+    archs: list[Architecture]
+    run_arch: NDArray[np.int64]  # (n_runs,) architecture index of each run
+    counts: NDArray[np.int64]  # (n_archs,)
+
+
+def group_runs(cs: CurveSet, space: SearchSpace | str) -> Grouped:
+    space = _resolve_space(space)
+    keys: dict[str, int] = {}
+    archs: list[Architecture] = []
+    run_arch = np.empty(cs.n_runs, dtype=np.int64)
+    for i, text in enumerate(cs.archs):
+        try:
+            a = space.canonical(space.parse(text))
+        except InvalidArchitectureError as exc:
+            raise SurrogateError(f"run {i} of the curve set: {exc}") from exc
+        k = space.format(a)
+        if k not in keys:
+            keys[k] = len(archs)
+            archs.append(a)
+        run_arch[i] = keys[k]
+    return Grouped(list(keys), archs, run_arch, np.bincount(run_arch, minlength=len(archs)))
+
+
+def arch_means(values: Array, g: Grouped) -> Array:
+    out = np.zeros((len(g.archs),) + values.shape[1:])
+    np.add.at(out, g.run_arch, values)
+    return out / g.counts.reshape((-1,) + (1,) * (values.ndim - 1))
+
+
+class SurrogateModel:
+    """A fitted surrogate (use :func:`fit_surrogate`, :func:`load_surrogate`).
+
+    Shapes: ``x`` features ``(n, n_features)``; joint standardised curves ``(n, n_metrics *
+    max_epochs)``; per-metric curves ``(n, max_epochs)``.
+    """
+
+    def __init__(self, **state: Any) -> None:
+        self.space: SearchSpace = state["space"]
+        self.feature_spec: FeatureSpec = state["feature_spec"]
+        self.metrics: tuple[str, ...] = tuple(state["metrics"])
+        self.units: dict[str, str] = dict(state["units"])
+        self.objective: str = state["objective"]
+        self.max_epochs: int = int(state["max_epochs"])
+        self.offset_: Array = state["offset"]
+        self.scale_: Array = state["scale"]
+        self.compression_: Any = state["compression"]
+        self.mean_model_: BaggedEnsemble = state["mean_model"]
+        self.noise_: Any = state["noise"]
+        self.runtime_model_: BaggedEnsemble = state["runtime_model"]
+        self.time_profile_: Array = state["time_profile"]
+        self.extra_table_: dict[str, Array] = dict(state.get("extra_table", {}))
+        self.info: dict[str, Any] = dict(state.get("info", {}))
+
+    # ----------------------------------------------------------------- features
+    def features(self, archs: Sequence[Architecture], extra: Array | None = None) -> Array:
+        """Feature matrix of ``archs``; raises :class:`SurrogateError` naming a bad one."""
+        spec = self.feature_spec
+        for a in archs:
+            try:
+                self.space.validate(a)
+            except InvalidArchitectureError as exc:
+                raise InvalidArchitectureError(
+                    f"architecture {a!r} is not in the surrogate's space {spec.space!r}: {exc}"
+                ) from None
+        enc = (
+            self.space.encode_batch(list(archs), spec.encoding)
+            if archs
+            else np.zeros((0, spec.n_encoding))
+        )
+        if spec.n_extra == 0:
+            if extra is not None and np.size(extra):
+                raise SurrogateError("this surrogate takes no extra features, but extra= was given")
+            return enc
+        if extra is None:
+            rows = []
+            for a in archs:
+                key = self.space.format(self.space.canonical(a))
+                if key not in self.extra_table_:
+                    raise SurrogateError(
+                        f"architecture {key!r} needs {spec.n_extra} extra features "
+                        f"({dict(spec.extra_metrics) or 'given at fit time'}) that are not stored "
+                        "in the surrogate; pass them with extra= (shape (n_archs, "
+                        f"{spec.n_extra}))"
+                    )
+                rows.append(self.extra_table_[key])
+            extra = np.array(rows).reshape(len(archs), spec.n_extra)
+        extra = np.asarray(extra, dtype=np.float64)
+        if extra.shape != (len(archs), spec.n_extra):
+            raise SurrogateError(
+                f"extra features must have shape ({len(archs)}, {spec.n_extra}), got {extra.shape}"
+            )
+        return np.hstack([enc, extra])
+
+    def check_features(self, x: Array) -> Array:
+        x = np.asarray(x, dtype=np.float64)
+        if x.ndim != 2 or x.shape[1] != self.feature_spec.n_features:
+            raise SurrogateError(
+                f"features must have shape (n, {self.feature_spec.n_features}) "
+                f"({self.feature_spec.encoding!r} encoding of {self.feature_spec.space!r}"
+                f"{' + extra' if self.feature_spec.n_extra else ''}), got {x.shape}"
+            )
+        if not np.isfinite(x).all():
+            raise SurrogateError("features contain non-finite values")
+        return x
+
+    # --------------------------------------------------------------- prediction
+    def predict_joint(self, x: Array) -> Array:
+        """Noiseless standardised joint curves, shape ``(n, n_metrics * max_epochs)``."""
+        x = self.check_features(x)
+        return self.compression_.decode(self.mean_model_.predict(x))
+
+    def predict_epoch_time(self, x: Array) -> Array:
+        x = self.check_features(x)
+        return np.exp(self.runtime_model_.predict(x)) * self.time_profile_
+
+    def noise_sigma(self, x: Array) -> Array | None:
+        return self.noise_.sigma(self.check_features(x))
+
+    def to_metrics(self, z: Array) -> dict[str, Array]:
+        """Joint standardised curves → per-metric curves in their units, clipped to range."""
+        y = z * np.repeat(self.scale_, self.max_epochs) + self.offset_
+        out = {}
+        for i, m in enumerate(self.metrics):
+            block = y[..., i * self.max_epochs : (i + 1) * self.max_epochs]
+            out[m] = np.clip(block, 0.0, 1.0) if m.endswith("accuracy") else np.maximum(block, 0.0)
+        return out
+
+    def to_metrics_torch(self, z: Any) -> dict[str, Any]:
+        import torch
+
+        scale = torch.as_tensor(np.repeat(self.scale_, self.max_epochs), device=z.device)
+        y = z * scale + torch.as_tensor(self.offset_, device=z.device)
+        out = {}
+        for i, m in enumerate(self.metrics):
+            block = y[..., i * self.max_epochs : (i + 1) * self.max_epochs]
+            out[m] = block.clamp(0.0, 1.0) if m.endswith("accuracy") else block.clamp(min=0.0)
+        return out
+
+    def predict_mean(self, x: Array) -> dict[str, Array]:
+        """Noiseless curves of every metric, ``{metric: (n, max_epochs)}``, plus ``epoch_time_s``."""
+        out = self.to_metrics(self.predict_joint(x))
+        out["epoch_time_s"] = self.predict_epoch_time(x)
+        return out
+
+    def sample(self, x: Array, run_seeds: Sequence[int] | Array) -> dict[str, Array]:
+        """Noisy curves: run ``i`` gets the noise keyed by ``run_seeds[i]``."""
+        from benchmarks.surrogate.counter_rng import as_seed_array
+
+        x = self.check_features(x)
+        seeds = as_seed_array(run_seeds)
+        if len(seeds) != len(x):
+            raise SurrogateError(f"{len(x)} feature rows but {len(seeds)} run seeds")
+        z = self.predict_joint(x) + self.noise_.sample_np(seeds, self.noise_.sigma(x))
+        out = self.to_metrics(z)
+        out["epoch_time_s"] = self.predict_epoch_time(x)
+        return out
+
+    # ---------------------------------------------------------------- artifacts
+    def save(self, directory: Any) -> Any:
+        from benchmarks.surrogate.artifact import save_model
+
+        return save_model(self, directory)
+
+    def describe(self) -> dict[str, Any]:
+        return {
+            "space": self.feature_spec.space,
+            "max_epochs": self.max_epochs,
+            "metrics": list(self.metrics),
+            "objective": self.objective,
+            "feature_spec": self.feature_spec.to_json(),
+            "compression": {
+                "kind": self.compression_.kind,
+                "n_components": int(self.compression_.n_components),
+            },
+            "mean_model": {"kind": self.mean_model_.kind, "n_members": self.mean_model_.n_members},
+            "noise": {"kind": self.noise_.kind},
+            **self.info,
+        }
+
+
+def _seed_residuals(z_runs: Array, g: Grouped) -> tuple[Array, NDArray[np.int64]]:
+    """Deviations of runs from their architecture's mean, for architectures with >= 2 runs,
+    scaled by sqrt(n/(n-1)) so their variance estimates one run's variance."""
+    means = arch_means(z_runs, g)
+    multi = g.counts[g.run_arch] >= 2
+    n = g.counts[g.run_arch][multi].astype(np.float64)
+    r = (z_runs[multi] - means[g.run_arch[multi]]) * np.sqrt(n / (n - 1))[:, None]
+    return r, g.run_arch[multi]
+
+
+def fit_surrogate(
+    curve_set: CurveSet,
+    space: SearchSpace | str | None = None,
+    *,
+    compression: str = "svd",
+    model: str = "lgb",
+    noise: str = "window",
+    n_components: int | None = None,
+    extra_features: Mapping[str, int] | Array | None = None,
+    seed: int = 0,
+    metrics: Sequence[str] | None = None,
+    encoding: str | None = None,
+    n_members: int = 1,
+    model_params: Mapping[str, Any] | None = None,
+    max_components: int = 20,
+) -> SurrogateModel:
+    """Fit a surrogate to a learning-curve set.
+
+    Parameters
+    ----------
+    curve_set : the training runs (several seeds per architecture improve the noise model).
+    space : the search space (instance or registered name); default: the set's space.
+    compression : ``"svd"`` or ``"vae"``.
+    model : mean model, ``"lgb"`` or ``"mlp"``; ``n_members > 1`` bags an ensemble.
+    noise : ``"std"``, ``"gkde"`` or ``"window"``.
+    n_components : components of the compression; default chosen by held-out reconstruction
+        error (:func:`~benchmarks.surrogate.compression.choose_svd_components`).
+    extra_features : ``{metric: n_epochs}`` (leading epochs of the architecture's mean curve as
+        features, x11's NLP recipe) or an array ``(n_runs, n_extra)`` aligned with the set's runs.
+    metrics : metrics to model (default: all of the set's).
+    """
+    if compression not in COMPRESSIONS:
+        raise SurrogateError(
+            f"unknown compression {compression!r}; choose from: {', '.join(COMPRESSIONS)}"
+        )
+    if noise not in NOISE_MODELS:
+        raise SurrogateError(
+            f"unknown noise model {noise!r}; choose from: {', '.join(NOISE_MODELS)}"
+        )
+    if model not in ("lgb", "mlp"):
+        raise SurrogateError(f"unknown mean model {model!r}; choose from: lgb, mlp")
+    curve_set.validate("training set")
+    sp = _resolve_space(space if space is not None else curve_set.space)
+    if sp.name and curve_set.space != sp.name:
+        raise SurrogateError(f"curve set is from space {curve_set.space!r}, not {sp.name!r}")
+    enc_kind = encoding or default_encoding(sp)
+    sp.check_encoding(enc_kind)
+    mets = tuple(m for m in METRICS if m in (metrics or curve_set.metrics))
+    unknown = set(metrics or ()) - set(curve_set.metrics)
+    if unknown:
+        raise SurrogateError(
+            f"metrics {sorted(unknown)} are not in the set ({', '.join(curve_set.metrics)})"
+        )
+    rng = np.random.default_rng(seed)
+    g = group_runs(curve_set, sp)
+    e = curve_set.max_epochs
+
+    # joint standardised space
+    y_runs = np.hstack([curve_set.metrics[m] for m in mets])
+    y_arch = arch_means(y_runs, g)
+    offset = y_arch.mean(axis=0)
+    scale = np.array(
+        [
+            max(float(np.std(y_arch[:, i * e : (i + 1) * e] - offset[i * e : (i + 1) * e])), 1e-8)
+            for i in range(len(mets))
+        ]
+    )
+    rep = np.repeat(scale, e)
+    z_runs = (y_runs - offset) / rep
+    z_arch = (y_arch - offset) / rep
+
+    # features
+    x_enc = sp.encode_batch(g.archs, enc_kind)
+    extra_metrics: dict[str, int] = {}
+    extra_arch = np.zeros((len(g.archs), 0))
+    if isinstance(extra_features, Mapping):
+        cols = []
+        for m, k in extra_features.items():
+            if m not in curve_set.metrics or not 1 <= int(k) <= e:
+                raise SurrogateError(
+                    f"extra feature {m!r}: {k} epochs is not a metric/epoch count of the set"
+                )
+            cols.append(arch_means(curve_set.metrics[m][:, : int(k)], g))
+            extra_metrics[m] = int(k)
+        extra_arch = np.hstack(cols) if cols else extra_arch
+    elif extra_features is not None:
+        arr = np.asarray(extra_features, dtype=np.float64)
+        if arr.ndim != 2 or arr.shape[0] != curve_set.n_runs:
+            raise SurrogateError(
+                f"extra_features array must have shape ({curve_set.n_runs}, n_extra), got {arr.shape}"
+            )
+        extra_arch = arch_means(arr, g)
+    x = np.hstack([x_enc, extra_arch])
+    spec = FeatureSpec(sp.name, enc_kind, x_enc.shape[1], extra_metrics, extra_arch.shape[1])
+
+    # number of components
+    k_errors: list[float] = []
+    multi = np.flatnonzero(g.counts >= 2)
+    if n_components is None:
+        if len(multi) >= 5:
+            held = np.zeros(len(g.archs), bool)
+            held[rng.choice(multi, max(5, len(multi) // 2), replace=False)] = True
+            test_runs = held[g.run_arch]
+            k, errs = choose_svd_components(
+                z_arch[~held], z_runs[test_runs], z_arch[g.run_arch[test_runs]], max_components
+            )
+        else:
+            perm = rng.permutation(len(g.archs))
+            cut = max(1, len(perm) // 5)
+            zt = z_arch[perm[:cut]]
+            k, errs = choose_svd_components(z_arch[perm[cut:]], zt, zt, max_components)
+        n_components, k_errors = k, errs.tolist()
+    n_components = int(n_components)
+    comp = COMPRESSIONS[compression](n_components).fit(z_arch, rng)
+    targets = comp.encode(z_arch)
+
+    mean_model = BaggedEnsemble(model, n_members, **dict(model_params or {})).fit(x, targets, rng)
+
+    # noise residuals: seed-to-seed where available, else x11's truncation residuals
+    r, res_arch = _seed_residuals(z_runs, g)
+    residual_kind = "seed"
+    if len(np.unique(res_arch)) < 5:
+        r = z_runs - comp.decode(comp.encode(z_runs))
+        res_arch, residual_kind = g.run_arch, "truncation"
+    noise_model = NOISE_MODELS[noise]().fit(r, x[res_arch], len(mets), rng)
+
+    # runtime: log mean epoch time per architecture × a shared per-epoch profile
+    t_runs = curve_set.epoch_time_s
+    t_mean = t_runs.mean(axis=1)
+    profile = (t_runs / t_mean[:, None]).mean(axis=0)
+    log_t = arch_means(np.log(t_mean)[:, None], g)
+    runtime = BaggedEnsemble("lgb", 1, n_estimators=200, num_leaves=15).fit(x, log_t, rng)
+
+    extra_table = {k: extra_arch[i] for i, k in enumerate(g.keys)} if spec.n_extra else {}
+    info = {
+        "training": {
+            "runs": curve_set.n_runs,
+            "architectures": len(g.archs),
+            "multi_seed_architectures": int(len(multi)),
+            "residuals": residual_kind,
+            "n_residual_vectors": int(len(r)),
+            "seed": int(seed),
+            "k_selection_mse": k_errors,
+        },
+        "provenance": dict(curve_set.provenance),
+    }
+    return SurrogateModel(
+        space=sp,
+        feature_spec=spec,
+        metrics=mets,
+        units={m: curve_set.units.get(m, "") for m in mets},
+        objective=curve_set.objective,
+        max_epochs=e,
+        offset=offset,
+        scale=scale,
+        compression=comp,
+        mean_model=mean_model,
+        noise=noise_model,
+        runtime_model=runtime,
+        time_profile=profile,
+        extra_table=extra_table,
+        info={**info, "data_sha256": data_hash(curve_set)},
+    )
+
+
+__all__ = ["SVDCompression", "SurrogateModel", "fit_surrogate", "SurrogateError", "FeatureSpec"]
