@@ -135,11 +135,13 @@ def _train_job(job: Job) -> dict[str, Any]:
     arch, seed = job
     cfg: GeneratorConfig = _WORKER["config"]
     data: Splits = _WORKER["data"]
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.process_time()
     rec = train_run(arch, seed, data, cfg.training, cfg.network, _WORKER["device"])
     rec["key"] = run_key(arch, seed)
     rec["arch"] = NB201Space().format(arch)
     rec["run_wall_s"] = time.perf_counter() - t0
+    # CPU seconds of this (single-threaded) worker: the cost on one core even on a busy machine
+    rec["run_cpu_s"] = time.process_time() - c0
     # written by the worker, so a run finished just before the parent is killed is still kept
     atomic_write_text(runs_dir(_WORKER["out"]) / f"{rec['key']}.json", json.dumps(rec))
     return {
