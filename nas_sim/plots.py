@@ -65,6 +65,26 @@ def label_of(result: dict[str, Any]) -> str:
     return str(cfg.get("label") or cfg["optimizer"])
 
 
+def draw_anytime(
+    ax: Any,
+    results: Sequence[dict[str, Any]],
+    key: str,
+    title: str,
+    colors: dict[str, Any] | None = None,
+) -> None:
+    """Draw mean ± standard error of trajectory ``key`` per label on a matplotlib axis."""
+    for label, (grid, mean, se) in sorted(aggregate(results, key).items()):
+        n = sum(1 for r in results if label_of(r) == label)
+        color = None if colors is None else colors.get(label)
+        line = ax.plot(grid, mean, label=f"{label} (n={n})", color=color)[0]
+        ax.fill_between(grid, mean - se, mean + se, alpha=0.25, color=line.get_color())
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    ax.set_xlabel("simulated time (s)")
+    ax.set_ylabel(title)
+    ax.grid(True, which="both", alpha=0.3)
+
+
 def plot_results(results: Sequence[dict[str, Any]], path: str | os.PathLike[str]) -> None:
     """Write a two-panel figure (best validation error, regret) to ``path``."""
     import matplotlib
@@ -78,16 +98,8 @@ def plot_results(results: Sequence[dict[str, Any]], path: str | os.PathLike[str]
         panels.append(("regret", "test regret"))
     fig, axes = plt.subplots(1, len(panels), figsize=(6 * len(panels), 4.2), squeeze=False)
     for ax, (key, title) in zip(axes[0], panels):
-        for label, (grid, mean, se) in sorted(aggregate(results, key).items()):
-            n = sum(1 for r in results if label_of(r) == label)
-            line = ax.plot(grid, mean, label=f"{label} (n={n})")[0]
-            ax.fill_between(grid, mean - se, mean + se, alpha=0.25, color=line.get_color())
-        ax.set_xscale("log")
-        ax.set_yscale("log")
-        ax.set_xlabel("simulated time (s)")
-        ax.set_ylabel(title)
+        draw_anytime(ax, results, key, title)
         ax.set_title(f"{title}, mean ± s.e. over seeds")
-        ax.grid(True, which="both", alpha=0.3)
         ax.legend()
     fig.tight_layout()
     fig.savefig(path, dpi=120)
