@@ -96,6 +96,32 @@ def main() -> None:
     metavar="FILE_OR_MODULE",
     help="Load user code that registers plugins, repeatable.",
 )
+@click.option(
+    "--lce",
+    "lce_method",
+    default=None,
+    metavar="METHOD",
+    help="Wrap the optimizer in the LCE framework with this registered LCE method "
+    "(wpm, lcsvr, last, powerlaw; see `nas-sim lce list`).",
+)
+@click.option(
+    "--e-few",
+    type=click.IntRange(min=1),
+    default=None,
+    help="With --lce: epochs of partial training before extrapolating.",
+)
+@click.option(
+    "--top-fraction",
+    type=float,
+    default=None,
+    help="With --lce: promote candidates predicted in this top fraction (default 0.5).",
+)
+@click.option(
+    "--lce-target-epoch",
+    type=click.IntRange(min=1),
+    default=None,
+    help="With --lce: epoch to extrapolate to (default: the last).",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
 def run(
@@ -109,6 +135,10 @@ def run(
     max_jobs: int | None,
     out: Path | None,
     plugin: tuple[str, ...],
+    lce_method: str | None,
+    e_few: int | None,
+    top_fraction: float | None,
+    lce_target_epoch: int | None,
     as_json: bool,
     quiet: bool,
 ) -> None:
@@ -119,6 +149,18 @@ def run(
     try:
         bench = api.load_benchmark(benchmark)
         opt = api.make_optimizer(optimizer, **_parse_params(param))
+        if lce_method is not None:
+            if e_few is None:
+                raise ValueError("--lce needs --e-few (epochs of partial training)")
+            # an LCE plugin composes itself with the optimizer (the core imports no plugin)
+            opt = registry.create("lce", lce_method).wrap(
+                opt,
+                e_few=e_few,
+                top_fraction=0.5 if top_fraction is None else top_fraction,
+                target_epoch=lce_target_epoch,
+            )
+        elif e_few is not None or top_fraction is not None or lce_target_epoch is not None:
+            raise ValueError("--e-few, --top-fraction and --lce-target-epoch need --lce METHOD")
         from nas_sim.budget import parse_budget
 
         parsed_budget = parse_budget(budget)

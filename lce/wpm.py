@@ -1,0 +1,337 @@
+"""WPM: the weighted probabilistic learning-curve model of Domhan et al. (2015), sampled with MCMC."""
+
+from __future__ import annotations
+
+import numpy as np
+from numpy.typing import NDArray
+
+from lce.curve_families import (
+    FAMILY_NAMES,
+    CurveFamily,
+    family,
+    fit_family,
+    from_unit_scale,
+    to_unit_scale,
+)
+from lce.method import LCEMethod, Prediction, check_partial_curves, to_generator
+from lce.stretch_move import run_stretch
+from nas_sim.optimizer import check_positive_int
+
+Array = NDArray[np.float64]
+SAMPLERS = ("batched", "emcee")
+
+
+class WPM(LCEMethod):
+    """Weighted probabilistic model (Domhan, Springenberg & Hutter, "Speeding up Automatic
+    Hyperparameter Optimization of Deep Neural Networks by Extrapolation of Learning Curves",
+    IJCAI 2015).
+
+    The curve is modelled as ``y_e = sum_k w_k f_k(e; theta_k) + N(0, sigma²)`` over the 11
+    families of :mod:`lce.curve_families`, with Domhan's priors: weights ``w_k >= 0`` (sampled
+    unnormalised in [0, 1], normalised in the sum), every family increasing (exact sign
+    constraints) and with a value at the target epoch in [0, 1] on the unit scale (accuracies as
+    they are; losses via :func:`~lce.curve_families.to_unit_scale`), ``sigma`` uniform in
+    [``sigma_min``, 1]. The posterior is sampled by an affine-invariant ensemble (stretch move), with
+    Domhan's settings by default: 100 walkers, 2,500 steps of which the first 500 are burn-in.
+    Walkers start in a small ball around per-family least-squares fits (batched Levenberg–Marquardt
+    from Domhan's default start and a data-adapted start); like Domhan, a family whose fit fails or
+    violates the prior is left out of that curve's combination.
+
+    The prediction is the posterior predictive at the target epoch: one draw per kept state (every
+    ``thin``-th step after burn-in, of every walker), ``f(target) + sigma * eps`` when
+    ``predictive_noise`` (the truth is a noisy observation too), else ``f(target)``.
+
+    sampler : ``"batched"`` (default) runs one stretch-move ensemble per curve, all curves in one
+        vectorized loop (:mod:`lce.stretch_move`); ``"emcee"`` runs ``emcee.EnsembleSampler`` with
+        ``vectorize=True`` curve by curve (reference implementation, slower).
+    batch_size : curves sampled together; 32–64 keeps the working set in cache.
+    dtype : float type of the sampler's arithmetic. ``"float32"`` (default) is ~1.5× faster; the
+        curves live in [0, 1] and residuals are >= ``sigma_min`` = 1e-4, far above float32's
+        resolution (``bench/bench_lce_wpm.py`` compares it with ``"float64"``).
+
+    Fallback: a curve where no family can be fitted (e.g. accuracies that only fall) gets the last
+    observed value with a normal predictive whose std is the curve's recent epoch-to-epoch
+    variability grown as a random walk to the target; :attr:`Prediction.fallback` marks it.
+    """
+
+    name = "wpm"
+    min_epochs = 3
+
+    def __init__(
+        self,
+        n_walkers: int = 100,
+        n_steps: int = 2500,
+        burn_in: int = 500,
+        thin: int = 20,
+        init_ball: float = 1e-4,
+        predictive_noise: bool = True,
+        sigma_min: float = 1e-4,
+        sampler: str = "batched",
+        batch_size: int = 64,
+        dtype: str = "float32",
+        lm_iterations: int = 40,
+        families: tuple[str, ...] | list[str] | None = None,
+        random_state: int = 0,
+    ) -> None:
+        self.n_walkers = check_positive_int("n_walkers", n_walkers, minimum=4)
+        if self.n_walkers % 2:
+            raise ValueError(f"n_walkers must be even (red/blue halves), got {n_walkers}")
+        self.n_steps = check_positive_int("n_steps", n_steps)
+        self.burn_in = check_positive_int("burn_in", burn_in, minimum=0)
+        if self.burn_in >= self.n_steps:
+            raise ValueError(f"burn_in ({burn_in}) must be < n_steps ({n_steps})")
+        self.thin = check_positive_int("thin", thin)
+        if not (isinstance(init_ball, (int, float)) and 0 < init_ball < 1):
+            raise ValueError(f"init_ball must be in (0, 1), got {init_ball!r}")
+        self.init_ball = float(init_ball)
+        self.predictive_noise = bool(predictive_noise)
+        if not (isinstance(sigma_min, (int, float)) and 0 < sigma_min < 1):
+            raise ValueError(f"sigma_min must be in (0, 1), got {sigma_min!r}")
+        self.sigma_min = float(sigma_min)
+        if sampler not in SAMPLERS:
+            raise ValueError(f"unknown sampler {sampler!r}; choose from: {', '.join(SAMPLERS)}")
+        self.sampler = sampler
+        self.batch_size = check_positive_int("batch_size", batch_size)
+        if dtype not in ("float32", "float64"):
+            raise ValueError(f"dtype must be 'float32' or 'float64', got {dtype!r}")
+        self.dtype = dtype
+        self.lm_iterations = check_positive_int("lm_iterations", lm_iterations)
+        names = FAMILY_NAMES if families is None else tuple(families)
+        self.families_: tuple[CurveFamily, ...] = tuple(family(n) for n in names)
+        if not self.families_:
+            raise ValueError("families must name at least one curve family")
+        self.family_names = ",".join(names)
+        self.random_state = random_state
+
+    # ----------------------------------------------------------------- layout
+    @property
+    def _offsets(self) -> NDArray[np.int64]:
+        return np.cumsum([0] + [f.n_params for f in self.families_])
+
+    @property
+    def n_dim(self) -> int:
+        """Parameters + one weight per family + sigma."""
+        return int(self._offsets[-1]) + len(self.families_) + 1
+
+    def modeled_cost_s(self, n_curves: int) -> float:
+        return 0.5 * n_curves * (self.n_steps * self.n_walkers) / 250_000
+
+    # ---------------------------------------------------------------- predict
+    def predict(
+        self,
+        partial_curves: Array,
+        target_epoch: int,
+        arch_features: Array | None = None,
+        *,
+        metric: str = "val_accuracy",
+        rng: np.random.Generator | None = None,
+    ) -> Prediction:
+        curves = check_partial_curves(
+            partial_curves,
+            metric=metric,
+            min_epochs=self.min_epochs,
+            target_epoch=target_epoch,
+            method="WPM",
+        )
+        gen = to_generator(rng, self.random_state)
+        u, scale = to_unit_scale(curves, metric)
+        n = len(u)
+        means = np.empty(n)
+        stds = np.empty(n)
+        n_kept = self.n_walkers * len(range(self.burn_in, self.n_steps, self.thin))
+        samples = np.empty((n, n_kept))
+        fallback = np.zeros(n, dtype=bool)
+        for start in range(0, n, self.batch_size):
+            sl = slice(start, min(start + self.batch_size, n))
+            s_u, fb = self._sample_unit(u[sl], int(target_epoch), gen)
+            samples[sl] = from_unit_scale(s_u, scale[sl], metric)
+            fallback[sl] = fb
+        means[:] = samples.mean(axis=1)
+        stds[:] = samples.std(axis=1)
+        return Prediction(mean=means, std=stds, samples=samples, fallback=fallback)
+
+    # ------------------------------------------------------------ internals
+    def initial_fit(self, u: Array, target_epoch: int) -> tuple[Array, NDArray[np.bool_], Array]:
+        """Least-squares start: ``theta (K, D)``, ``active (K, F)``, equal-weight residual std."""
+        k, e = u.shape
+        fams = self.families_
+        off = self._offsets
+        n_f = len(fams)
+        theta = np.zeros((k, self.n_dim))
+        active = np.zeros((k, n_f), dtype=bool)
+        preds = np.zeros((k, n_f, e))
+        x = np.arange(1, e + 1, dtype=np.float64)
+        xt = np.array([float(target_epoch)])
+        for i, fam in enumerate(fams):
+            t, sse = fit_family(fam, u, target_epoch, n_iter=self.lm_iterations)
+            at_target = fam(t, xt)[:, 0]
+            ok = np.isfinite(sse) & np.isfinite(at_target) & (at_target >= 0) & (at_target <= 1)
+            ok &= fam.n_params <= e  # an under-determined least-squares start is no start
+            default = np.clip(np.asarray(fam.default), fam.lower, fam.upper)
+            theta[:, off[i] : off[i + 1]] = np.where(ok[:, None], t, default)
+            active[:, i] = ok
+            preds[:, i] = np.where(ok[:, None], fam(t, x), 0.0)
+        w0 = off[-1]
+        theta[:, w0 : w0 + n_f] = np.where(active, 0.5, 0.0)
+        cnt = np.maximum(active.sum(axis=1), 1)
+        ens = preds.sum(axis=1) / cnt[:, None]
+        resid = (u - ens).std(axis=1)
+        theta[:, -1] = np.clip(resid, 2 * self.sigma_min, 0.5)
+        return theta, active, resid
+
+    def _bounds(self) -> tuple[Array, Array]:
+        """Box bounds of the whole parameter vector (D,): family bounds, weights, sigma."""
+        lo = np.concatenate([np.asarray(f.lower) for f in self.families_])
+        hi = np.concatenate([np.asarray(f.upper) for f in self.families_])
+        n_f = len(self.families_)
+        lo = np.concatenate([lo, np.zeros(n_f), [self.sigma_min]])
+        hi = np.concatenate([hi, np.ones(n_f), [1.0]])
+        return lo, hi
+
+    def _log_prob(
+        self, theta: Array, y: Array, active: NDArray[np.bool_], x_all: Array, target: float
+    ) -> tuple[Array, Array]:
+        """Vectorized log-posterior over (K, h) walkers; blobs = (f_ens(target), sigma).
+
+        Inactive families sit at fixed, in-bounds defaults with weight exactly 0 in every walker,
+        so one box check over the whole vector covers them and they add nothing to the sum.
+        """
+        fams = self.families_
+        off = self._offsets
+        n_f = len(fams)
+        e = x_all.shape[0] - 1
+        lx = np.log(x_all)
+        lo, hi = self._bounds_
+        ok = np.all((theta >= lo) & (theta <= hi), axis=-1)
+        preds = np.empty(theta.shape[:-1] + (n_f, e + 1), dtype=theta.dtype)
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
+            for i, fam in enumerate(fams):
+                t = theta[..., off[i] : off[i + 1]]
+                preds[..., i, :] = fam.f(t, x_all, lx)
+                if fam.constraint is not None:
+                    ok &= fam.constraint(t, target) | ~active[..., i]
+            ft = preds[..., -1]
+            ok &= np.all(((ft >= 0) & (ft <= 1)) | ~active, axis=-1)
+            w0 = int(off[-1])
+            w = theta[..., w0 : w0 + n_f]
+            wsum = w.sum(axis=-1)
+            ok &= wsum > 0
+            ens = np.einsum("...f,...fe->...e", w, preds) / np.where(wsum > 0, wsum, 1.0)[..., None]
+            sigma = theta[..., -1]
+            r = y - ens[..., :e]
+            ll = -0.5 * np.einsum("...e,...e->...", r, r) / sigma**2 - e * np.log(sigma)
+        lp = np.where(ok & np.isfinite(ll), ll, -np.inf)
+        return lp, np.stack([ens[..., -1], sigma], axis=-1)
+
+    def _initial_walkers(
+        self, theta: Array, active: NDArray[np.bool_], gen: np.random.Generator
+    ) -> tuple[Array, NDArray[np.int64]]:
+        k, d = theta.shape
+        fams = self.families_
+        off = self._offsets
+        n_f = len(fams)
+        moving = np.zeros((k, d), dtype=bool)
+        lo = np.full(d, -np.inf)
+        hi = np.full(d, np.inf)
+        for i, fam in enumerate(fams):
+            moving[:, off[i] : off[i + 1]] = active[:, i, None]
+            lo[off[i] : off[i + 1]] = fam.lower
+            hi[off[i] : off[i + 1]] = fam.upper
+        w0 = int(off[-1])
+        moving[:, w0 : w0 + n_f] = active
+        moving[:, -1] = True
+        lo[w0:] = 0.0
+        hi[w0:] = 1.0
+        lo[-1] = self.sigma_min
+        jitter = self.init_ball * (np.abs(theta) + 1e-3)[:, None, :]
+        noise = gen.standard_normal((k, self.n_walkers, d)) * jitter * moving[:, None, :]
+        p0 = np.clip(theta[:, None, :] + noise, lo, hi)
+        return p0, moving.sum(axis=1)
+
+    def _sample_unit(
+        self, u: Array, target_epoch: int, gen: np.random.Generator
+    ) -> tuple[Array, NDArray[np.bool_]]:
+        """Posterior-predictive draws on the unit scale for curves ``u`` (K, E)."""
+        k, e = u.shape
+        dtype = np.dtype(self.dtype)
+        lo, hi = self._bounds()
+        self._bounds_ = (lo.astype(dtype), hi.astype(dtype))
+        theta, active, _ = self.initial_fit(u, target_epoch)
+        fallback = ~active.any(axis=1)
+        x_all = np.arange(1, e + 2, dtype=dtype)
+        x_all[-1] = target_epoch
+        p0, n_eff = self._initial_walkers(theta, active, gen)
+        p0 = np.clip(p0.astype(dtype), *self._bounds_)
+        u_d = u.astype(dtype)
+        if self.sampler == "emcee":
+            blobs = np.stack(
+                [
+                    self._emcee_one(p0[j], u_d[j], active[j], x_all, target_epoch, gen)
+                    for j in range(k)
+                ]
+            )
+        else:
+            y = u_d[:, None, :]
+            act = active[:, None, :]
+            blobs, _ = run_stretch(
+                lambda th: self._log_prob(th, y, act, x_all, float(target_epoch)),
+                p0,
+                self.n_steps,
+                gen,
+                burn_in=self.burn_in,
+                thin=self.thin,
+                n_dim_eff=n_eff,
+            )
+        y_t, sigma = blobs[..., 0].astype(np.float64), blobs[..., 1].astype(np.float64)
+        if self.predictive_noise:
+            y_t = y_t + sigma * gen.standard_normal(y_t.shape)
+        if fallback.any():
+            y_t[fallback] = _random_walk_fallback(u[fallback], target_epoch, y_t.shape[1], gen)
+        return y_t, fallback
+
+    def _emcee_one(
+        self,
+        p0: Array,
+        y: Array,
+        active: NDArray[np.bool_],
+        x_all: Array,
+        target: int,
+        gen: np.random.Generator,
+    ) -> Array:
+        """One curve with ``emcee.EnsembleSampler(vectorize=True)`` over its moving dimensions."""
+        import emcee
+
+        moving = np.ptp(p0, axis=0) > 0
+        fixed = p0[0].copy()
+        y_b, act_b = y[None, :], active[None, :]
+
+        def log_prob(sub: Array) -> Array:
+            full = np.broadcast_to(fixed, (len(sub), fixed.size)).copy()
+            full[:, moving] = sub
+            lp, blob = self._log_prob(full, y_b, act_b, x_all, float(target))
+            return np.column_stack([lp, blob])
+
+        seed = int(gen.integers(2**31))
+        sampler = emcee.EnsembleSampler(
+            self.n_walkers,
+            int(moving.sum()),
+            log_prob,
+            vectorize=True,
+            moves=emcee.moves.StretchMove(),
+        )
+        sampler.random_state = np.random.RandomState(seed).get_state()
+        # clipping at a bound can make two walkers share a coordinate; that is harmless here
+        sampler.run_mcmc(p0[:, moving], self.n_steps, progress=False, skip_initial_state_check=True)
+        blobs = sampler.get_blobs(discard=self.burn_in, thin=self.thin)  # (steps, walkers, 2)
+        return np.asarray(blobs, dtype=np.float64).reshape(-1, 2)
+
+
+def _random_walk_fallback(
+    u: Array, target_epoch: int, n_samples: int, gen: np.random.Generator
+) -> Array:
+    """Last value, spread as a random walk of the recent epoch-to-epoch changes."""
+    e = u.shape[1]
+    diffs = np.diff(u[:, -min(e, 6) :], axis=1)
+    step = np.sqrt(np.mean(diffs**2, axis=1)) if diffs.size else np.zeros(len(u))
+    std = np.maximum(step * np.sqrt(max(target_epoch - e, 1)), 1e-3)
+    return u[:, -1, None] + std[:, None] * gen.standard_normal((len(u), n_samples))
