@@ -1,0 +1,160 @@
+"""Import NAS-Bench-301 training data (Siems et al. 2020) into a learning-curve set.
+
+The data is a folder of result JSONs, ``<root>/<optimizer>/results_<n>.json`` (upstream-formats.md
+§2.4.1), each with the architecture as a ConfigSpace dict (``optimized_hyperparamater_config``,
+upstream's spelling) and per-epoch ``learning_curves`` in percent. As NAS-Bench-x11 does, curves
+shorter than ``max_epochs`` (98) are padded with their last value — counted in the report — and
+longer ones are cut (also counted). The test accuracy exists only for the final epoch.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+from collections import Counter
+from pathlib import Path
+
+import numpy as np
+
+from benchmarks.curve_set import CurveSet, CurveSetError
+from benchmarks.importers.report import DataImportError, ImportReport
+from benchmarks.spaces.darts import DartsSpace, from_config
+from nas_sim.search_space import InvalidArchitectureError
+
+CONFIG_FIELD = "optimized_hyperparamater_config"  # sic
+_CURVES = {
+    "Train/val_accuracy": "val_accuracy",
+    "Train/train_accuracy": "train_accuracy",
+    "Train/train_loss": "train_loss",
+}
+
+
+def _read(file: Path, root: Path) -> dict[str, object]:
+    name = str(file.relative_to(root))
+    try:
+        data = json.loads(file.read_text())
+    except json.JSONDecodeError as exc:
+        raise DataImportError(f"{name}: not valid JSON (truncated?): {exc}") from exc
+    if not isinstance(data, dict):
+        raise DataImportError(f"{name}: top level must be a JSON object")
+    for key in (CONFIG_FIELD, "learning_curves", "test_accuracy", "runtime"):
+        if key not in data:
+            raise DataImportError(f"{name}: missing field {key!r}")
+    lc = data["learning_curves"]
+    if not isinstance(lc, dict) or "Train/val_accuracy" not in lc:
+        raise DataImportError(f"{name}: field 'learning_curves' lacks 'Train/val_accuracy'")
+    for key, v in lc.items():
+        if key in _CURVES and (
+            not isinstance(v, list) or not v or not all(isinstance(x, (int, float)) for x in v)
+        ):
+            raise DataImportError(
+                f"{name}: field learning_curves[{key!r}] must be a non-empty list of numbers"
+            )
+    if not isinstance(data["runtime"], (int, float)) or not data["runtime"] > 0:
+        raise DataImportError(f"{name}: field 'runtime' must be a positive number of seconds")
+    return data
+
+
+def import_nb301(
+    path: str | os.PathLike[str], *, max_epochs: int = 98, skip_malformed: bool = False
+) -> tuple[CurveSet, ImportReport]:
+    """Read every ``results*.json`` under ``path`` into a curve set of space ``darts``."""
+    root = Path(path)
+    if not root.is_dir():
+        raise DataImportError(f"NB301 data folder {str(root)!r} does not exist")
+    files = sorted(root.rglob("results*.json"))
+    if not files:
+        raise DataImportError(f"{str(root)!r} holds no NB301 result files (results_*.json)")
+    report = ImportReport("nb301", str(root))
+    space = DartsSpace()
+    e = max_epochs
+    archs: list[str] = []
+    rows: dict[str, list[np.ndarray]] = {}
+    test, times, optimizer, names = [], [], [], []
+    padded = cut = 0
+    for f in files:
+        name = str(f.relative_to(root))
+        report.n_read += 1
+        try:
+            data = _read(f, root)
+            arch = from_config(data[CONFIG_FIELD])  # type: ignore[arg-type]
+        except (DataImportError, InvalidArchitectureError) as exc:
+            msg = (
+                str(exc)
+                if isinstance(exc, DataImportError)
+                else f"{name}: field {CONFIG_FIELD!r}: {exc}"
+            )
+            if not skip_malformed:
+                raise DataImportError(msg) from exc
+            report.skip(name, f"malformed: {msg}")
+            continue
+        lc = data["learning_curves"]
+        curves = {m: [float(x) for x in lc[k]] for k, m in _CURVES.items() if k in lc}  # type: ignore[union-attr]
+        final_test = float(data["test_accuracy"])  # type: ignore[arg-type]
+        bad = [m for m, v in curves.items() if not all(math.isfinite(x) for x in v)]
+        if bad or not math.isfinite(final_test):
+            report.skip(
+                name, f"non-finite values in {', '.join(bad) or 'test_accuracy'} (diverged)"
+            )
+            continue
+        if rows and set(curves) != set(rows):
+            raise DataImportError(
+                f"{name}: has curves {sorted(curves)} but earlier files have {sorted(rows)}"
+            )
+        n_epochs = len(curves["val_accuracy"])
+        for m, v in curves.items():
+            if len(v) < e:
+                padded += 1
+                v = v + [v[-1]] * (e - len(v))
+            elif len(v) > e:
+                cut += 1
+            scale = 100.0 if m.endswith("accuracy") else 1.0
+            rows.setdefault(m, []).append(np.asarray(v[:e]) / scale)
+        test.append(final_test / 100.0)
+        times.append(float(data["runtime"]) / n_epochs)  # type: ignore[arg-type]
+        optimizer.append(f.parent.name)
+        names.append(name)
+        archs.append(space.format(arch))
+    if not archs:
+        raise DataImportError(f"{root}: no usable result file among {report.n_read}")
+    if padded:
+        report.notes.append(
+            f"{padded} curves shorter than {e} epochs padded with their last value (as x11)"
+        )
+    if cut:
+        report.notes.append(f"{cut} curves longer than {e} epochs cut to {e}")
+    report.notes.append("test_accuracy: final value only (repeated over epochs)")
+    seen: Counter[str] = Counter()
+    seeds = []
+    for a in archs:
+        seeds.append(seen[a])
+        seen[a] += 1
+    report.n_imported = len(archs)
+    metrics = {m: np.stack(v) for m, v in rows.items()}
+    metrics["test_accuracy"] = np.repeat(np.asarray(test)[:, None], e, axis=1)
+    cs = CurveSet(
+        space="darts",
+        archs=archs,
+        seeds=np.asarray(seeds, dtype=np.int64),
+        metrics=metrics,
+        epoch_time_s=np.repeat(np.asarray(times)[:, None], e, axis=1),
+        units={m: ("fraction" if m.endswith("accuracy") else "nats") for m in metrics},
+        objective="val_accuracy",
+        run_info={"optimizer": np.asarray(optimizer), "file": np.asarray(names)},
+        provenance={
+            "importer": "nb301",
+            "name": "nb301",
+            "source": root.name,
+            "report": report.as_dict(),
+            "curves": {
+                "test_accuracy": "final value only (repeated over epochs)",
+                "epoch_time_s": "runtime / number of epochs",
+            },
+        },
+    )
+    try:
+        cs.validate(str(root))
+    except CurveSetError as exc:
+        raise DataImportError(str(exc)) from exc
+    return cs, report

@@ -1,0 +1,141 @@
+"""NB201 importers: NASLib pickle (trailing test values, edge orders), NATS .pbz2, official .pth."""
+
+from __future__ import annotations
+
+import pickle
+
+import numpy as np
+import pytest
+from click.testing import CliRunner
+
+from benchmarks.importers.nb201 import import_naslib_pickle, import_nats, import_nb201, import_pth
+from benchmarks.importers.report import DataImportError
+from benchmarks.importers.trusted import UntrustedFileError
+from benchmarks.spaces.nb201 import NB201Space, to_naslib
+from nas_sim.cli import main
+from tests.fixtures import nb201 as fx
+
+pytestmark = pytest.mark.filterwarnings("ignore:loading .* with pickle")
+
+
+def test_pickles_need_trust(tmp_path):
+    path = fx.naslib_pickle(tmp_path / "nb201.pickle")
+    with pytest.raises(UntrustedFileError, match="can run arbitrary code"):
+        import_naslib_pickle(path)
+    with pytest.warns(UserWarning, match="only do this with files from a source you trust"):
+        import_naslib_pickle(path, trust=True)
+
+
+@pytest.mark.parametrize("trailing", [0, 1])
+def test_naslib_pickle_trailing_test_value(tmp_path, trailing):
+    cs, report = import_naslib_pickle(
+        fx.naslib_pickle(tmp_path / "a.pickle", trailing=trailing), trust=True
+    )
+    assert cs.max_epochs == 200 and cs.n_runs == 3
+    assert cs.archs == list(fx.ARCHS)
+    for i in range(3):
+        np.testing.assert_allclose(cs.metrics["val_accuracy"][i], fx.curve(i, 0) / 100)
+        assert cs.epoch_time_s[i, 0] == pytest.approx(7.2 + i)
+    if trailing:
+        expected_test = (fx.curve(2, 0)[-1] - 0.5) / 100
+        assert cs.metrics["test_accuracy"][2, -1] == pytest.approx(expected_test)
+        assert cs.provenance["curves"]["test_accuracy"].startswith("final value only")
+    else:
+        assert "test_accuracy" not in cs.metrics
+        assert any("no test accuracy" in n for n in report.notes)
+
+
+def test_naslib_pickle_cifar100_two_trailing_values(tmp_path):
+    path = fx.naslib_pickle(tmp_path / "c.pickle", trailing=2, dataset="cifar100")
+    cs, _ = import_naslib_pickle(path, trust=True, dataset="cifar100")
+    # the last trailing value is x-test; the per-epoch curve stays 200 long
+    assert cs.metrics["test_accuracy"][0, -1] == pytest.approx((fx.curve(0, 0)[-1] + 0.5) / 100)
+    np.testing.assert_allclose(cs.metrics["val_accuracy"][0], fx.curve(0, 0) / 100)
+    with pytest.raises(
+        DataImportError, match="dataset 'cifar10-valid' not found; the file has: cifar100"
+    ):
+        import_naslib_pickle(path, trust=True, dataset="cifar10-valid")
+
+
+def test_naslib_op_indices_keys_use_edge_list_order(tmp_path):
+    data = pickle.loads(fx.naslib_pickle(tmp_path / "a.pickle").read_bytes())
+    space = NB201Space()
+    by_indices = {to_naslib(space.parse(k)): v for k, v in data.items()}
+    assert (2, 2, 3, 4, 3, 2) in by_indices  # the upstream example, string order differs
+    path = tmp_path / "idx.pickle"
+    path.write_bytes(pickle.dumps(by_indices))
+    cs, _ = import_naslib_pickle(path, trust=True)
+    assert cs.archs == list(fx.ARCHS)
+
+
+def test_naslib_bad_records(tmp_path):
+    data = pickle.loads(fx.naslib_pickle(tmp_path / "a.pickle").read_bytes())
+    arch = fx.ARCHS[1]
+    data[arch]["cifar10-valid"]["eval_acc1es"] = data[arch]["cifar10-valid"]["eval_acc1es"][:150]
+    path = tmp_path / "bad.pickle"
+    path.write_bytes(pickle.dumps(data))
+    with pytest.raises(DataImportError, match=r"bad.pickle .*field 'eval_acc1es' has 150 values"):
+        import_naslib_pickle(path, trust=True)
+    data = {"|conv_7x7~0|+|none~0|none~1|+|none~0|none~1|none~2|": {}}
+    path.write_bytes(pickle.dumps(data))
+    with pytest.raises(DataImportError, match="unknown NB201 op 'conv_7x7'"):
+        import_naslib_pickle(path, trust=True)
+    path.write_bytes(pickle.dumps({"a": 1})[:-3])
+    with pytest.raises(DataImportError, match="not a readable pickle"):
+        import_naslib_pickle(path, trust=True)
+
+
+def test_nats_simple_dir(tmp_path):
+    cs, report = import_nats(
+        fx.nats_simple_dir(tmp_path / "NATS-tss-v1_0-3ffb9-simple"), trust=True
+    )
+    assert cs.n_runs == sum(len(s) for s in fx.SEEDS.values())
+    assert sorted(set(cs.archs)) == sorted(fx.ARCHS)
+    row = next(
+        i for i, (a, s) in enumerate(zip(cs.archs, cs.seeds)) if a == fx.ARCHS[2] and s == 999
+    )
+    np.testing.assert_allclose(cs.metrics["val_accuracy"][row], fx.curve(2, 999) / 100)
+    assert cs.metrics["test_accuracy"][row, -1] == pytest.approx((fx.curve(2, 999)[-1] - 1) / 100)
+    np.testing.assert_allclose(cs.epoch_time_s[row], 7.2211)
+    cs100, report = import_nats(
+        tmp_path / "NATS-tss-v1_0-3ffb9-simple", trust=True, dataset="cifar100"
+    )
+    assert any("ori-test" in n for n in report.notes)
+    assert cs100.metrics["test_accuracy"][row, -1] == pytest.approx(
+        (fx.curve(2, 999)[-1] - 0.5) / 100
+    )
+
+
+def test_nats_bad_inputs(tmp_path):
+    folder = fx.nats_simple_dir(tmp_path / "nats")
+    with pytest.raises(DataImportError, match="unknown NB201 dataset 'cifar11'"):
+        import_nats(folder, trust=True, dataset="cifar11")
+    with pytest.raises(DataImportError, match="no validation split per epoch"):
+        import_nats(folder, trust=True, dataset="cifar10")
+    victim = folder / "000001.pickle.pbz2"
+    victim.write_bytes(victim.read_bytes()[:50])
+    with pytest.raises(DataImportError, match="000001.pickle.pbz2: not a readable pickle"):
+        import_nats(folder, trust=True)
+
+
+def test_official_pth(tmp_path):
+    pytest.importorskip("torch")
+    path = fx.official_pth(tmp_path / "NAS-Bench-201-v1_1-096897.pth")
+    with pytest.raises(UntrustedFileError):
+        import_pth(path)
+    cs, _ = import_nb201(path, trust=True)
+    nats, _ = import_nats(fx.nats_simple_dir(tmp_path / "nats"), trust=True)
+    assert cs.archs == nats.archs
+    np.testing.assert_array_equal(cs.metrics["val_accuracy"], nats.metrics["val_accuracy"])
+
+
+def test_cli_requires_trust(tmp_path):
+    path = fx.naslib_pickle(tmp_path / "a.pickle")
+    runner = CliRunner()
+    res = runner.invoke(main, ["import", "nb201", str(path), "--out", str(tmp_path / "o.parquet")])
+    assert res.exit_code != 0 and "--trust" in res.output
+    res = runner.invoke(
+        main, ["import", "nb201", str(path), "--trust", "--out", str(tmp_path / "o.parquet")]
+    )
+    assert res.exit_code == 0, res.output
+    assert "wrote 3 runs" in res.output
