@@ -292,6 +292,7 @@ def fit_surrogate(
     encoding: str | None = None,
     n_members: int = 1,
     model_params: Mapping[str, Any] | None = None,
+    compression_params: Mapping[str, Any] | None = None,
     max_components: int = 20,
 ) -> SurrogateModel:
     """Fit a surrogate to a learning-curve set.
@@ -308,6 +309,8 @@ def fit_surrogate(
     extra_features : ``{metric: n_epochs}`` (leading epochs of the architecture's mean curve as
         features, x11's NLP recipe) or an array ``(n_runs, n_extra)`` aligned with the set's runs.
     metrics : metrics to model (default: all of the set's).
+    model_params, compression_params : keyword arguments of the mean model / compression
+        (e.g. ``{"n_estimators": 300}``, ``{"epochs": 100}`` for the VAE).
     """
     if compression not in COMPRESSIONS:
         raise SurrogateError(
@@ -391,7 +394,9 @@ def fit_surrogate(
             k, errs = choose_svd_components(z_arch[perm[cut:]], zt, zt, max_components)
         n_components, k_errors = k, errs.tolist()
     n_components = int(n_components)
-    comp = COMPRESSIONS[compression](n_components).fit(z_arch, rng)
+    comp = COMPRESSIONS[compression](n_components, **dict(compression_params or {})).fit(
+        z_arch, rng
+    )
     targets = comp.encode(z_arch)
 
     mean_model = BaggedEnsemble(model, n_members, **dict(model_params or {})).fit(x, targets, rng)
@@ -409,7 +414,7 @@ def fit_surrogate(
     t_mean = t_runs.mean(axis=1)
     profile = (t_runs / t_mean[:, None]).mean(axis=0)
     log_t = arch_means(np.log(t_mean)[:, None], g)
-    runtime = BaggedEnsemble("lgb", 1, n_estimators=200, num_leaves=15).fit(x, log_t, rng)
+    runtime = BaggedEnsemble("lgb", 1, n_estimators=150, num_leaves=7).fit(x, log_t, rng)
 
     extra_table = {k: extra_arch[i] for i, k in enumerate(g.keys)} if spec.n_extra else {}
     info = {

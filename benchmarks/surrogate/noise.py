@@ -138,7 +138,7 @@ class SlidingWindowNoise(_Independent):
         self.basis_ = vt[: min(self.n_components, len(vt))]
         comps = (log_s - self.log_mean_) @ self.basis_.T
         self.regressor_ = BaggedEnsemble(
-            "lgb", 1, n_estimators=150, num_leaves=7, min_data_in_leaf=3
+            "lgb", 1, n_estimators=100, num_leaves=7, min_data_in_leaf=3
         ).fit(xa, comps, rng)
         sig = self.sigma(xa)
         self.chol_ = _metric_cholesky(r, sig[inv], n_metrics)

@@ -1,0 +1,56 @@
+"""Build the surrogates shipped in the package.
+
+python -m benchmarks.surrogate.build tiny      # from synthetic curves, for tests (< 1 MB)
+python -m benchmarks.surrogate.build mnist1d   # from the MNIST-1D × NB201 curve set
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Any
+
+from benchmarks.surrogate.benchmark import MNIST1D_SURROGATE, TINY_SURROGATE
+from benchmarks.surrogate.model import SurrogateModel, fit_surrogate
+
+#: The MNIST-1D configuration: the best cell of the ablation in docs/surrogates.md.
+MNIST1D_CONFIG: dict[str, Any] = {
+    "compression": "svd",
+    "model": "lgb",
+    "noise": "window",
+    "model_params": {"n_estimators": 300, "num_leaves": 7, "learning_rate": 0.05},
+}
+
+
+def build_tiny(out: Path = TINY_SURROGATE) -> SurrogateModel:
+    from tests.synthetic import synthetic_nb201_set
+
+    cs = synthetic_nb201_set(n_archs=120, n_seeds=3, max_epochs=12, seed=0)
+    model = fit_surrogate(
+        cs,
+        "nb201",
+        noise="window",
+        n_components=3,
+        seed=0,
+        model_params={"n_estimators": 30, "num_leaves": 7},
+    )
+    model.save(out)
+    return model
+
+
+def build_mnist1d(out: Path = MNIST1D_SURROGATE) -> SurrogateModel:
+    from benchmarks.curve_set import read_curve_set
+    from benchmarks.embedded import MNIST1D_SET
+
+    model = fit_surrogate(read_curve_set(MNIST1D_SET), "nb201", seed=0, **MNIST1D_CONFIG)
+    model.save(out)
+    return model
+
+
+if __name__ == "__main__":
+    which = sys.argv[1] if len(sys.argv) > 1 else "tiny"
+    builders = {"tiny": build_tiny, "mnist1d": build_mnist1d}
+    if which not in builders:
+        sys.exit(f"unknown artifact {which!r}; choose from: {', '.join(builders)}")
+    m = builders[which]()
+    print(f"built {which}: k={m.compression_.n_components}")
