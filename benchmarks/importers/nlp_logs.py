@@ -18,7 +18,7 @@ import numpy as np
 
 from benchmarks.curve_set import CurveSet, CurveSetError
 from benchmarks.importers.report import DataImportError, ImportReport
-from benchmarks.spaces.nlp import NLPSpace
+from benchmarks.spaces.nlp import NLP11_MAX_NODES, NLPSpace
 from nas_sim.search_space import InvalidArchitectureError
 
 _CURVES = {"train_losses": "train_loss", "val_losses": "val_loss", "test_losses": "test_loss"}
@@ -68,7 +68,8 @@ def import_nlp_logs(
     max_nodes: int | None = None,
     skip_malformed: bool = False,
 ) -> tuple[CurveSet, ImportReport]:
-    """Read every log under ``path`` into a curve set of space ``nlp``.
+    """Read every log under ``path`` into a curve set of space ``nlp`` (``nlp11`` with
+    ``max_nodes=12``).
 
     max_epochs : curve length; default the ``epochs`` setting most logs share (50).
     max_nodes : keep only recipes whose compact has at most this many nodes (12 for NLP11);
@@ -122,14 +123,14 @@ def import_nlp_logs(
                 raise DataImportError(str(exc)) from exc
             report.skip(f.name, f"malformed: {exc}")
             continue
-        if max_nodes is not None and len(arch[1]) > max_nodes:
-            report.skip(f.name, f"recipe has {len(arch[1])} nodes (> {max_nodes})")
-            continue
         status = str(d["status"])
         curves = {k: d[k] for k in ("wall_times", *_CURVES)}
         lengths = {k: len(v) for k, v in curves.items()}  # type: ignore[arg-type]
         if status != "OK":
             report.skip(f.name, f"status {status!r} after {lengths['val_losses']} epochs")
+            continue
+        if max_nodes is not None and len(arch[1]) > max_nodes:
+            report.skip(f.name, f"recipe has {len(arch[1])} nodes (> {max_nodes})")
             continue
         if min(lengths.values()) < max_epochs:
             report.skip(f.name, f"incomplete: {lengths} values, expected {max_epochs} epochs")
@@ -170,8 +171,10 @@ def import_nlp_logs(
         )
     report.n_imported = len(archs)
     first = parsed[0][1]
+    # the NLP11 restriction is a space of its own, so benchmarks over the set sample within it
+    space_name = "nlp11" if max_nodes == NLP11_MAX_NODES else "nlp"
     cs = CurveSet(
-        space="nlp",
+        space=space_name,
         archs=archs,
         seeds=np.asarray(seeds, dtype=np.int64),
         metrics={m: np.asarray(v, dtype=np.float64) for m, v in rows.items()},

@@ -396,6 +396,16 @@ class NLPSpace(SearchSpace):
         return np.concatenate([adj.ravel(), onehot.ravel()])
 
 
+class NLP11Space(NLPSpace):
+    """The NLP11 space of NAS-Bench-x11 (Yan et al. 2021): NAS-Bench-NLP cells of at most 12
+    compact nodes, as its surrogate was trained on."""
+
+    name = "nlp11"
+
+    def __init__(self) -> None:
+        super().__init__(max_nodes=NLP11_MAX_NODES)
+
+
 def generate_recipe(
     rng: np.random.Generator, hidden_tuple_size: int = 2, intermediate_vertices: int = 7
 ) -> dict[str, dict[str, object]] | None:
