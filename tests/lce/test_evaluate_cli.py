@@ -1,0 +1,136 @@
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+from click.testing import CliRunner
+
+from benchmarks.curve_set import write_curve_set
+from lce.evaluate import evaluate, load_curves, split_by_arch
+from nas_sim.cli import main
+from tests.lce.conftest import shared_data
+from tests.synthetic import synthetic_nb201_set
+
+NLP = shared_data() / "nas-bench-nlp-wikitext2"
+
+
+@pytest.fixture(scope="module")
+def set_path(tmp_path_factory):
+    path = tmp_path_factory.mktemp("lce") / "syn.parquet"
+    write_curve_set(synthetic_nb201_set(n_archs=40, n_seeds=2, max_epochs=12), path)
+    return path
+
+
+def test_split_keeps_seeds_of_an_architecture_together():
+    archs = ["a", "a", "b", "c", "c", "d"]
+    train, test = split_by_arch(archs, 0.5, seed=0)
+    assert set(train) | set(test) == set(range(6)) and not set(train) & set(test)
+    for group in ({0, 1}, {3, 4}):
+        assert group <= set(train) or group <= set(test)
+    assert split_by_arch(archs, 0.5, seed=0)[0].tolist() == train.tolist()
+
+
+def test_evaluate_reports_every_metric(set_path):
+    data = load_curves(set_path)
+    rows = evaluate(data, ["last", "powerlaw"], [4, 6], train_fraction=0.5, seed=0)
+    assert [(r.method, r.e_few) for r in rows] == [
+        ("last", 4),
+        ("last", 6),
+        ("powerlaw", 4),
+        ("powerlaw", 6),
+    ]
+    for r in rows:
+        assert r.n_test + r.n_train == 80 and r.target_epoch == 12
+        assert 0 <= r.coverage_90 <= 1 and np.isfinite(r.log_likelihood)
+        assert -1 <= r.kendall_tau <= 1 and r.mae >= 0
+    # saturating synthetic curves: a later E_few predicts better
+    assert rows[1].mae < rows[0].mae
+
+
+def test_evaluate_rejects_bad_epochs(set_path):
+    data = load_curves(set_path)
+    with pytest.raises(ValueError, match="E_few"):
+        evaluate(data, ["last"], [12])
+    with pytest.raises(ValueError, match="target_epoch"):
+        evaluate(data, ["last"], [3], target_epoch=40)
+
+
+def test_cli_evaluate_json_and_plot(set_path, tmp_path):
+    png = tmp_path / "p.png"
+    res = CliRunner().invoke(
+        main,
+        [
+            "lce",
+            "evaluate",
+            "--curves",
+            str(set_path),
+            "--e-few",
+            "4",
+            "--methods",
+            "last,lcsvr",
+            "--json",
+            "--plot",
+            str(png),
+        ],
+    )
+    assert res.exit_code == 0, res.output
+    out = json.loads(res.output)
+    assert {r["method"] for r in out["results"]} == {"last", "lcsvr"}
+    assert png.stat().st_size > 1000
+
+
+def test_cli_evaluate_unknown_method(set_path):
+    res = CliRunner().invoke(
+        main, ["lce", "evaluate", "--curves", str(set_path), "--methods", "wpn"]
+    )
+    assert res.exit_code == 1 and "choose from" in res.output and "wpm" in res.output
+
+
+def test_cli_run_with_lce(set_path):
+    res = CliRunner().invoke(
+        main,
+        [
+            "run",
+            "-b",
+            str(set_path),
+            "-o",
+            "rea",
+            "--lce",
+            "last",
+            "--e-few",
+            "4",
+            "--top-fraction",
+            "0.3",
+            "--budget",
+            "30x",
+            "--json",
+            "-q",
+        ],
+    )
+    assert res.exit_code == 0, res.output
+    s = json.loads(res.output[res.output.index("{") :])
+    assert s["optimizer"] == "rea+last" and s["full_trainings"] < s["jobs"]
+
+
+@pytest.mark.parametrize(
+    ("args", "match"),
+    [
+        (["--e-few", "4"], "need --lce"),
+        (["--lce", "last"], "needs --e-few"),
+        (["--lce", "nope", "--e-few", "3"], "choose from"),
+        (["--lce", "last", "--e-few", "3", "--top-fraction", "2"], "top_fraction"),
+    ],
+)
+def test_cli_run_lce_errors(set_path, args, match):
+    res = CliRunner().invoke(main, ["run", "-b", str(set_path), "--budget", "5x", "-q", *args])
+    assert res.exit_code == 1 and match in res.output, res.output
+
+
+@pytest.mark.skipif(not NLP.is_dir(), reason="shared NAS-Bench-NLP logs not available")
+def test_nlp_logs_reader_skips_diverged_runs_by_name():
+    data = load_curves(NLP)
+    assert data.metric == "val_loss" and data.curves.shape == (171, 50)
+    assert len(data.skipped) == 3
+    assert all(f.startswith("log_stats_model_") and "nan" in why for f, why in data.skipped)
+    assert np.isfinite(data.curves).all()
