@@ -36,7 +36,7 @@ class LGBMeanModel:
         min_data_in_leaf: int = 5,
         lambda_l2: float = 1.0,
         feature_fraction: float = 0.9,
-        n_threads: int = 2,
+        n_threads: int = 1,
     ) -> None:
         self.params = dict(
             n_estimators=int(n_estimators),

@@ -1,0 +1,111 @@
+"""``nas-sim surrogate fit|evaluate|info`` and the surrogate on real NAS-Bench-NLP logs."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import numpy as np
+import pytest
+from click.testing import CliRunner
+
+from benchmarks.curve_set import write_curve_set
+from benchmarks.surrogate.cli import surrogate
+from benchmarks.surrogate.evaluate import architecture_folds, subset
+from tests.synthetic import synthetic_nb201_set
+
+
+def _shared_data() -> Path:
+    env = os.environ.get("NAS_SIM_SHARED_DATA")
+    return Path(env) if env else Path(__file__).resolve().parents[2] / ".." / "shared" / "data"
+
+
+def test_fit_evaluate_info(tmp_path: Path) -> None:
+    cs = synthetic_nb201_set(n_archs=60, n_seeds=2, max_epochs=8, seed=2)
+    folds = architecture_folds(cs, "nb201", 4)
+    write_curve_set(subset(cs, ~folds[0]), tmp_path / "train.parquet")
+    write_curve_set(subset(cs, folds[0]), tmp_path / "test.parquet")
+    runner = CliRunner()
+    out = tmp_path / "sur"
+    r = runner.invoke(
+        surrogate,
+        [
+            "fit",
+            str(tmp_path / "train.parquet"),
+            "--space",
+            "nb201",
+            "--out",
+            str(out),
+            "--noise",
+            "std",
+            "--n-components",
+            "3",
+        ],
+    )
+    assert r.exit_code == 0, r.output
+    assert (out / "manifest.json").is_file()
+    r = runner.invoke(
+        surrogate,
+        [
+            "evaluate",
+            str(out),
+            "--test",
+            str(tmp_path / "test.parquet"),
+            "--json",
+            "--samples",
+            "20",
+        ],
+    )
+    assert r.exit_code == 0, r.output
+    res = json.loads(r.output)
+    assert res["n_architectures"] == 15 and res["objective"] == "val_accuracy"
+    assert set(res["metrics"]) == set(cs.metrics)
+    r = runner.invoke(surrogate, ["evaluate", str(out), "--test", str(tmp_path / "test.parquet")])
+    assert r.exit_code == 0 and "val_accuracy" in r.output
+    r = runner.invoke(surrogate, ["info", str(out), "--json"])
+    assert r.exit_code == 0, r.output
+    info = json.loads(r.output)
+    assert info["format_version"] == 1 and info["compression"]["n_components"] == 3
+
+
+def test_cli_errors_are_clear(tmp_path: Path) -> None:
+    runner = CliRunner()
+    r = runner.invoke(surrogate, ["info", str(tmp_path)])
+    assert r.exit_code != 0 and "no manifest.json" in r.output
+    r = runner.invoke(
+        surrogate, ["fit", str(tmp_path / "nope.parquet"), "--out", str(tmp_path / "o")]
+    )
+    assert r.exit_code != 0 and "does not exist" in r.output
+    cs = synthetic_nb201_set(n_archs=20, n_seeds=1, max_epochs=5)
+    write_curve_set(cs, tmp_path / "s.parquet")
+    r = runner.invoke(
+        surrogate,
+        ["fit", str(tmp_path / "s.parquet"), "--out", str(tmp_path / "o"), "--extra", "val_loss"],
+    )
+    assert r.exit_code != 0 and "METRIC=EPOCHS" in r.output
+
+
+@pytest.mark.slow
+def test_nlp_wikitext2_surrogate_ranks_held_out_cells() -> None:
+    data = _shared_data() / "nas-bench-nlp-wikitext2"
+    if not data.is_dir():
+        pytest.skip(f"shared data not found at {data}")
+    from benchmarks.importers.nlp_logs import import_nlp_logs
+    from benchmarks.spaces.nlp import NLPSpace
+    from benchmarks.surrogate import evaluate_surrogate, fit_surrogate
+
+    cs, _ = import_nlp_logs(data)
+    space = NLPSpace()
+    folds = architecture_folds(cs, space, 4)
+    model = fit_surrogate(
+        subset(cs, ~folds[0]),
+        space,
+        noise="std",
+        n_components=5,
+        extra_features={"val_loss": 3},
+        model_params={"n_estimators": 150, "num_leaves": 7},
+    )
+    res = evaluate_surrogate(model, subset(cs, folds[0]), n_samples=5)
+    assert res["objective"] == "val_loss"
+    assert np.isfinite(res["tau_final"]) and res["tau_final"] > 0.3
