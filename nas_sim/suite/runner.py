@@ -50,9 +50,10 @@ def benchmark_for(ref: str) -> Benchmark:
 def build_optimizer(cell: RunSpec) -> Optimizer:
     """The cell's optimizer, wrapped in the LCE framework when the cell names an LCE method.
 
-    The wrapper is found through ``cell.lce_wrapper`` (``module:attribute``, by default
-    ``lce:LCE``) and called as ``wrapper(inner, method, e_few=E, **lce_options)`` where ``method``
-    is ``registry.create("lce", name, **lce_params)``.
+    The method is ``registry.create("lce", name, **lce_params)``; it wraps the inner optimizer
+    itself (``method.wrap(inner, e_few=E, **lce_options)``, so the core needs no import of the LCE
+    package), unless the suite names a wrapper (``module:attribute``), which is then called as
+    ``wrapper(inner, method, e_few=E, **lce_options)``.
     """
     inner = registry.create("optimizer", cell.optimizer, **cell.optimizer_params)
     if cell.lce is None:
@@ -64,15 +65,23 @@ def build_optimizer(cell: RunSpec) -> Optimizer:
             + (
                 f"registered: {', '.join(known)}"
                 if known
-                else "no LCE package is installed: "
-                "install the project's lce package or register one under 'nas_sim.lce'"
+                else "no LCE package is installed: install the project's lce package or "
+                "register one under 'nas_sim.lce'"
             )
             + ")"
         )
-    wrapper = _load_wrapper(cell.lce_wrapper)
     method = registry.create("lce", cell.lce, **cell.lce_params)
-    opt = wrapper(inner, method, e_few=cell.e_few, **cell.lce_options)
-    return opt  # type: ignore[no-any-return]
+    if cell.lce_wrapper:
+        wrapper = _load_wrapper(cell.lce_wrapper)
+        return wrapper(inner, method, e_few=cell.e_few, **cell.lce_options)  # type: ignore[no-any-return]
+    wrap = getattr(method, "wrap", None)
+    if wrap is None:
+        raise LCEUnavailableError(
+            f"LCE method {cell.lce!r} ({type(method).__name__}) has no wrap(optimizer, **options) "
+            "method to build the LCE framework around an optimizer; set [lce] wrapper = "
+            "'module:attribute' in the suite file"
+        )
+    return wrap(inner, e_few=cell.e_few, **cell.lce_options)  # type: ignore[no-any-return]
 
 
 def _load_wrapper(spec: str) -> Any:
@@ -82,8 +91,8 @@ def _load_wrapper(spec: str) -> Any:
         return getattr(module, attr)
     except (ImportError, AttributeError) as exc:
         raise LCEUnavailableError(
-            f"the LCE wrapper {spec!r} cannot be loaded ({exc}); install the lce package or set "
-            "[lce] wrapper = 'module:attribute' in the suite file"
+            f"the LCE wrapper {spec!r} cannot be loaded ({exc}); install the package that provides "
+            "it or remove [lce] wrapper from the suite file to let the method wrap the optimizer"
         ) from exc
 
 

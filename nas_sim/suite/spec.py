@@ -16,7 +16,7 @@ Format (see ``docs/suites.md``)::
     e_few = [20]                  # E_few axis of LCE cells
 
     [lce]                         # options of the LCE wrapper, merged with per-benchmark and
-    top_fraction = 0.5            # per-optimizer ``lce_options``
+    top_fraction = 0.5            # per-optimizer ``lce_options`` (and per-method tables there)
     [lce.params.wpm]              # constructor parameters of one LCE method
 
     [[benchmark]]
@@ -51,9 +51,11 @@ else:  # pragma: no cover - exercised on Python 3.10 only
 
 #: The "no extrapolation" entry of an LCE axis.
 NO_LCE = "none"
-#: Where the LCE wrapper comes from unless ``[lce] wrapper`` says otherwise: ``module:attribute``,
-#: called as ``wrapper(inner_optimizer, method, e_few=..., **lce_options)``.
-DEFAULT_LCE_WRAPPER = "lce:LCE"
+#: By default an LCE cell is built by the registered method itself, so the core never imports the
+#: LCE package by name: ``registry.create("lce", name, **params).wrap(inner, e_few=E, **options)``.
+#: ``[lce] wrapper = "module:attribute"`` overrides it with
+#: ``wrapper(inner_optimizer, method, e_few=E, **options)``.
+DEFAULT_LCE_WRAPPER = ""
 
 _SUITE_KEYS = {
     "name",
@@ -66,7 +68,16 @@ _SUITE_KEYS = {
     "e_few",
     "max_jobs",
 }
-_LCE_KEYS = {"wrapper", "params", "top_fraction", "target_epoch"}
+#: Options of the LCE wrapper a suite may set (``lce.LCE``'s keyword arguments besides ``e_few``).
+LCE_OPTIONS = {
+    "top_fraction",
+    "target_epoch",
+    "n_init_full",
+    "rule",
+    "min_probability",
+    "arch_encoding",
+}
+_LCE_KEYS = {"wrapper", "params", *LCE_OPTIONS}
 _BENCH_KEYS = {"name", "path", "label", "budget", "e_few", "requires", "lce_options"}
 _OPT_KEYS = {"name", "label", "params", "lce", "lce_options"}
 _TOP_KEYS = {"suite", "lce", "benchmark", "optimizer"}
@@ -186,7 +197,12 @@ class SuiteSpec:
     ) -> RunSpec:
         lce = None if method == NO_LCE else method
         label = o.label if lce is None else f"{o.label}-{lce}(E={e_few})"
-        options = {**self.lce_options, **b.lce_options, **o.lce_options} if lce else {}
+        options = {}
+        if lce:
+            # most specific wins: suite, benchmark, optimizer, the optimizer's per-method table
+            per_method = o.lce_options.get(method, {})
+            shared = {k: v for k, v in o.lce_options.items() if k in LCE_OPTIONS}
+            options = {**self.lce_options, **b.lce_options, **shared, **per_method}
         cell = RunSpec(
             benchmark=b.ref,
             benchmark_label=b.label,
@@ -283,7 +299,7 @@ def parse_suite(
     lce = p.table(data, "lce")
     p.keys(lce, _LCE_KEYS, "[lce]")
     wrapper = p.string(lce, "wrapper", "[lce]", default=DEFAULT_LCE_WRAPPER)
-    if ":" not in wrapper:
+    if wrapper and ":" not in wrapper:
         p.fail("[lce] wrapper", f"expected 'module:attribute', got {wrapper!r}")
     lce_params_raw = p.table(lce, "params", where="[lce]")
     lce_params: dict[str, dict[str, Any]] = {}
@@ -292,7 +308,7 @@ def parse_suite(
             p.fail(f"[lce.params] {method}", "expected a table of constructor parameters")
         p.check_lce_name(method, f"[lce.params] {method}")
         lce_params[method] = dict(params)
-    lce_options = {k: v for k, v in lce.items() if k in ("top_fraction", "target_epoch")}
+    lce_options = {k: v for k, v in lce.items() if k in LCE_OPTIONS}
 
     benchmarks = []
     for i, b in enumerate(p.array_of_tables(data, "benchmark")):
@@ -328,8 +344,62 @@ def parse_suite(
         benchmarks=tuple(benchmarks),
         optimizers=tuple(optimizers),
     )
-    spec.expand()  # duplicate cells are an error of the file, found now
+    cells = spec.expand()  # duplicate cells are an error of the file, found now
+    _check_lce_cells(cells, source)
     return spec
+
+
+def _check_lce_cells(cells: list[RunSpec], source: str) -> None:
+    """Construct each distinct LCE configuration once, so bad LCE options or method parameters
+    are errors of the file. Skipped when the wrapper or method is not installed: those cells are
+    then recorded as failed runs with a clear error."""
+    import importlib
+
+    seen: set[str] = set()
+    for c in cells:
+        if c.lce is None or c.lce not in registry.names("lce"):
+            continue
+        key = canonical_json(
+            [
+                c.optimizer,
+                c.optimizer_params,
+                c.lce,
+                c.lce_params,
+                c.e_few,
+                c.lce_options,
+                c.lce_wrapper,
+            ]
+        )
+        if key in seen:
+            continue
+        seen.add(key)
+        try:
+            method = registry.create("lce", c.lce, **c.lce_params)
+        except (TypeError, ValueError) as exc:
+            raise SuiteSpecError(
+                f"{source}: [lce.params.{c.lce}]: invalid parameters for LCE method {c.lce!r}: {exc}"
+            ) from exc
+        except registry.PluginError:
+            return
+        if c.lce_wrapper:
+            module_name, _, attr = c.lce_wrapper.partition(":")
+            try:
+                wrapper = getattr(importlib.import_module(module_name), attr)
+            except (ImportError, AttributeError):
+                return
+        elif not hasattr(method, "wrap"):
+            return
+        try:
+            inner = registry.create("optimizer", c.optimizer, **c.optimizer_params)
+            if c.lce_wrapper:
+                wrapper(inner, method, e_few=c.e_few, **c.lce_options)
+            else:
+                method.wrap(inner, e_few=c.e_few, **c.lce_options)
+        except (TypeError, ValueError) as exc:
+            raise SuiteSpecError(
+                f"{source}: LCE options {c.lce_options} with e_few={c.e_few} for {c.label!r} "
+                f"(set in [lce], [[benchmark]] or [[optimizer]] lce_options): {exc}"
+            ) from exc
 
 
 class _Parser:
@@ -473,7 +543,7 @@ class _Parser:
             ref = str(self.resolve_path(path, f"{where} path", requires, label))
             label = label or Path(ref).stem
         opts = self.table(b, "lce_options", where=where)
-        self.keys(opts, {"top_fraction", "target_epoch"}, f"{where} lce_options")
+        self.keys(opts, LCE_OPTIONS, f"{where} lce_options")
         return BenchmarkEntry(
             ref=ref,
             label=str(label),
@@ -530,7 +600,17 @@ class _Parser:
                 )
             lce = (NO_LCE,)  # the suite-wide default does not apply to HB/BOHB-style optimizers
         opts = self.table(o, "lce_options", where=where)
-        self.keys(opts, {"top_fraction", "target_epoch"}, f"{where} lce_options")
+        for k, v in opts.items():
+            if k in LCE_OPTIONS:
+                continue
+            if k not in lce or k == NO_LCE or not isinstance(v, Mapping):
+                self.fail(
+                    f"{where} lce_options {k}",
+                    f"unknown key {k!r}; valid keys: "
+                    f"{', '.join(sorted(LCE_OPTIONS))}, or a table per LCE method of this "
+                    f"optimizer ({', '.join(m for m in lce if m != NO_LCE) or 'none'})",
+                )
+            self.keys(v, LCE_OPTIONS, f"{where} lce_options.{k}")
         return OptimizerEntry(
             name=name, label=label, params=dict(params), lce=lce, lce_options=dict(opts)
         )

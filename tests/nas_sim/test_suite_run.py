@@ -17,6 +17,7 @@ from nas_sim import registry
 from nas_sim.results import load_result
 from nas_sim.suite import (
     ResultsStore,
+    SuiteSpecError,
     SuiteStoreError,
     export_runs,
     load_suite,
@@ -141,8 +142,10 @@ def test_lce_cells_construct_the_wrapper_with_method_and_options(
     )
     path = tmp_path / "lce.toml"
     path.write_text(text)
+    spec = load_suite(path)  # constructs each LCE configuration once, to check its options
+    assert suite_plugins.RecordingLCE.calls
     suite_plugins.RecordingLCE.calls.clear()
-    progress = run_suite(load_suite(path), tmp_path / "out", make_executor("serial"))
+    progress = run_suite(spec, tmp_path / "out", make_executor("serial"))
     assert not progress.failed and progress.ok == 18
     calls = suite_plugins.RecordingLCE.calls
     assert len(calls) == 6 and calls[0] == {"method": "LastValue", "e_few": 3, "top_fraction": 0.5}
@@ -153,6 +156,37 @@ def test_lce_cells_construct_the_wrapper_with_method_and_options(
         for r in store.load_results()
     }
     assert res[("rea-test-last(E=3)", 1, 2)]["trajectory"] == res[("rea", 1, 2)]["trajectory"]
+
+
+def test_registered_lce_method_wraps_the_optimizer_itself(tmp_path: Path, bench_path: Path) -> None:
+    if "last" not in registry.names("lce"):
+        pytest.skip("the lce package (method 'last') is not installed")
+    text = (
+        suite_file(tmp_path, bench_path, seeds=2)
+        .read_text()
+        .replace(
+            'name = "rea"',
+            'name = "rea"\nlce = ["none", "last"]\nlce_options = { n_init_full = 5 }',
+        )
+    )
+    path = tmp_path / "lce.toml"
+    path.write_text(text)
+    progress = run_suite(load_suite(path), tmp_path / "out", make_executor("serial"))
+    assert not progress.failed, progress.failed
+    res = {
+        (r["config"]["label"], r["config"]["seed"], r["config"]["n_workers"]): r
+        for r in ResultsStore(tmp_path / "out").load_results()
+    }
+    lce, base = res[("rea-last(E=3)", 0, 1)], res[("rea", 0, 1)]
+    assert lce["config"]["optimizer_hyperparameters"]["e_few"] == 3
+    # stopping candidates at E_few lets LCE start more runs than it fully trains
+    # (a plain optimizer's only unfinished run is the one cut off by the budget)
+    assert lce["summary"]["runs"] - lce["summary"]["full_trainings"] > 1
+    assert base["summary"]["runs"] - base["summary"]["full_trainings"] <= 1
+    bad = path.read_text().replace("n_init_full = 5", "n_init_full = 5, top_fraction = 2.0")
+    path.write_text(bad)
+    with pytest.raises(SuiteSpecError, match="rea-last.*top_fraction"):
+        load_suite(path)
 
 
 def test_resume_skips_finished_runs_and_guards_the_directory(
@@ -177,7 +211,7 @@ def test_resume_skips_finished_runs_and_guards_the_directory(
 
 def test_kill_9_then_resume_loses_and_duplicates_nothing(tmp_path: Path, bench_path: Path) -> None:
     # runs long enough (a few tenths of a second each) that the kill lands mid-suite
-    text = suite_file(tmp_path, bench_path, seeds=5).read_text().replace('"30x"', '"3000x"')
+    text = suite_file(tmp_path, bench_path, seeds=3).read_text().replace('"30x"', '"2000x"')
     path = tmp_path / "long.toml"
     path.write_text(text)
     spec = load_suite(path)
@@ -203,7 +237,7 @@ def test_kill_9_then_resume_loses_and_duplicates_nothing(tmp_path: Path, bench_p
     try:
         deadline = time.monotonic() + 120
         while time.monotonic() < deadline and proc.poll() is None:
-            if len(list((out / "runs").glob("*.json"))) >= 3:
+            if len(list((out / "runs").glob("*.json"))) >= 2:
                 break
             time.sleep(0.02)
         assert proc.poll() is None, "the suite finished before it could be killed"
@@ -211,7 +245,7 @@ def test_kill_9_then_resume_loses_and_duplicates_nothing(tmp_path: Path, bench_p
     finally:
         proc.wait()
     done_at_kill = len(list((out / "runs").glob("*.json")))
-    assert 3 <= done_at_kill < n
+    assert 2 <= done_at_kill < n
     progress = run_suite(spec, out, make_executor("serial"), resume=True)
     assert progress.skipped == done_at_kill and progress.ok == n - done_at_kill
     run_suite(spec, tmp_path / "clean", make_executor("serial"))
