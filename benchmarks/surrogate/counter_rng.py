@@ -49,9 +49,11 @@ def uniforms_np(seeds: NDArray[Any], stream: int, n: int) -> NDArray[np.float64]
 
 def normals_np(seeds: NDArray[Any], stream: int, n: int) -> NDArray[np.float64]:
     """Standard normals, shape ``(len(seeds), n)`` (Box-Muller over two uniform streams)."""
-    u1 = uniforms_np(seeds, 2 * stream, n)
-    u2 = uniforms_np(seeds, 2 * stream + 1, n)
-    return np.sqrt(-2.0 * np.log(u1)) * np.cos(2.0 * np.pi * u2)
+    # both Box-Muller outputs are used: half the hashing per normal
+    m = (n + 1) // 2
+    r = np.sqrt(-2.0 * np.log(uniforms_np(seeds, 2 * stream, m)))
+    theta = 2.0 * np.pi * uniforms_np(seeds, 2 * stream + 1, m)
+    return np.concatenate([r * np.cos(theta), r * np.sin(theta)], axis=1)[:, :n]
 
 
 # --------------------------------------------------------------------------- torch twins
@@ -86,9 +88,10 @@ def normals_torch(seeds: Any, stream: int, n: int) -> Any:
 
     import torch
 
-    u1 = uniforms_torch(seeds, 2 * stream, n)
-    u2 = uniforms_torch(seeds, 2 * stream + 1, n)
-    return torch.sqrt(-2.0 * torch.log(u1)) * torch.cos(2.0 * math.pi * u2)
+    m = (n + 1) // 2
+    r = torch.sqrt(-2.0 * torch.log(uniforms_torch(seeds, 2 * stream, m)))
+    theta = 2.0 * math.pi * uniforms_torch(seeds, 2 * stream + 1, m)
+    return torch.cat([r * torch.cos(theta), r * torch.sin(theta)], dim=1)[:, :n]
 
 
 def as_seed_array(seeds: Any) -> NDArray[np.int64]:

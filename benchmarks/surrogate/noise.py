@@ -132,7 +132,10 @@ class SlidingWindowNoise(_Independent):
         ms /= np.bincount(inv, minlength=n_a)[:, None]
         xa = np.zeros((n_a, x_res.shape[1]))
         xa[inv] = x_res
-        log_s = 0.5 * np.log(np.maximum(ms, 1e-12))
+        # Architectures whose seeds agree exactly (a cell stuck at chance) would teach the model
+        # scales near zero; a floor at a tenth of the pooled scale keeps draws from collapsing.
+        floor = (0.1 * np.sqrt(np.mean(r**2, axis=0))) ** 2
+        log_s = 0.5 * np.log(np.maximum(ms, np.maximum(floor, 1e-12)))
         self.log_mean_ = log_s.mean(axis=0)
         _, _, vt = np.linalg.svd(log_s - self.log_mean_, full_matrices=False)
         self.basis_ = vt[: min(self.n_components, len(vt))]
