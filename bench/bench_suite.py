@@ -43,6 +43,23 @@ def files(root: Path) -> dict[str, bytes]:
     return {p.name: p.read_bytes() for p in sorted((root / "runs").glob("*.json"))}
 
 
+class _RunTimer:
+    """Seconds between consecutive finished runs per label; with one worker that is kept busy
+    (the pool queues ahead), that is each run's own time."""
+
+    def __init__(self, labels: dict[str, str], record: bool) -> None:
+        self.labels = labels
+        self.record = record
+        self.last = time.perf_counter()
+        self.per_label: dict[str, list[float]] = defaultdict(list)
+
+    def __call__(self, outcome: object, progress: object) -> None:
+        now = time.perf_counter()
+        if self.record:
+            self.per_label[self.labels[outcome.run_id]].append(now - self.last)  # type: ignore[attr-defined]
+        self.last = now
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
     ap.add_argument("--suite", default="x11_mnist1d", help="suite file or preset name")
@@ -78,19 +95,11 @@ def main() -> None:
         except ValueError as exc:
             print(f"{item}: {exc}")
             continue
-        last = [time.perf_counter()]
-        labels = {c.run_id: c.label for c in cells}
-
-        def on_outcome(outcome: object, progress: object) -> None:
-            now = time.perf_counter()
-            if baseline is None and jobs == 1:  # serial-like: finish-to-finish = run time
-                per_label[labels[outcome.run_id]].append(now - last[0])  # type: ignore[attr-defined]
-            last[0] = now
-
+        timer = _RunTimer({c.run_id: c.label for c in cells}, record=baseline is None and jobs == 1)
         t0 = time.perf_counter()
-        last[0] = t0
+        timer.last = t0
         try:
-            progress = run_suite(spec, out, ex, on_outcome=on_outcome)  # type: ignore[arg-type]
+            progress = run_suite(spec, out, ex, on_outcome=timer)  # type: ignore[arg-type]
         except Exception as exc:  # report and go on with the next executor
             print(f"{item}: failed: {type(exc).__name__}: {exc}")
             continue
@@ -109,6 +118,8 @@ def main() -> None:
         )
         if baseline is None:
             baseline = (wall, got)
+            for label, ts in timer.per_label.items():
+                per_label[label].extend(ts)
     if per_label:
         print("mean seconds per run (baseline):")
         for label, ts in sorted(per_label.items(), key=lambda kv: -sum(kv[1])):
