@@ -43,6 +43,14 @@ def files(root: Path) -> dict[str, bytes]:
     return {p.name: p.read_bytes() for p in sorted((root / "runs").glob("*.json"))}
 
 
+def _cpu_s() -> float:
+    import resource
+
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    kids = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + kids.ru_utime + kids.ru_stime
+
+
 class _RunTimer:
     """Seconds between consecutive finished runs per label; with one worker that is kept busy
     (the pool queues ahead), that is each run's own time."""
@@ -96,6 +104,7 @@ def main() -> None:
             print(f"{item}: {exc}")
             continue
         timer = _RunTimer({c.run_id: c.label for c in cells}, record=baseline is None and jobs == 1)
+        cpu0 = _cpu_s()
         t0 = time.perf_counter()
         timer.last = t0
         try:
@@ -104,6 +113,7 @@ def main() -> None:
             print(f"{item}: failed: {type(exc).__name__}: {exc}")
             continue
         wall = time.perf_counter() - t0
+        cpu = _cpu_s() - cpu0  # pool workers are reaped at shutdown, so their CPU counts here
         got = files(out)
         same = (
             "baseline"
@@ -114,8 +124,16 @@ def main() -> None:
         print(
             f"{item:>10}: {wall:8.1f} s wall, {len(cells) / wall:6.2f} runs/s, "
             f"{len(progress.failed)} failed{speed}  [{same}]  "
-            f"-> full suite ({full_seeds} seeds) ~ {wall * full_seeds / n_seeds / 60:.1f} min"
+            f"-> full suite ({full_seeds} seeds) ~ {wall * full_seeds / n_seeds / 60:.1f} min",
+            flush=True,
         )
+        if name != "ray":  # Ray's workers are not our children: their CPU time is not visible
+            print(
+                f"{'':>10}  {cpu:8.1f} CPU s in this process and its workers (full suite: "
+                f"{cpu * full_seeds / n_seeds / 60:.1f} CPU min = "
+                f"{cpu * full_seeds / n_seeds / 60 / jobs:.1f} min on {jobs} idle core(s))",
+                flush=True,
+            )
         if baseline is None:
             baseline = (wall, got)
             for label, ts in timer.per_label.items():
