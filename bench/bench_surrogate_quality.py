@@ -214,9 +214,10 @@ def main() -> None:
         o = res["metrics"][cs.objective]
         checks = [
             (
-                "final-epoch τ vs 0.9 × oracle τ (seed vs mean of the others)",
-                f"{fmt(o['tau_final'])} vs {fmt(0.9 * nb301['oracle_tau'])}",
-                o["tau_final"] >= 0.9 * nb301["oracle_tau"],
+                "final-epoch τ vs 0.9 × oracle τ, same multi-seed test architectures "
+                "(surrogate fitted on all runs of the other architectures)",
+                f"{fmt(nb301['full_tau'])} vs {fmt(0.9 * nb301['oracle_tau'])}",
+                nb301["full_tau"] >= 0.9 * nb301["oracle_tau"],
             ),
             (
                 "surrogate MAE < tabular MAE (NB301 test, final val accuracy)",
@@ -234,9 +235,13 @@ def main() -> None:
             + [f"| {a} | {b} | {'yes' if c else 'no'} |" for a, b, c in checks]
         )
         summary += (
-            f"\n\nNB301 test: surrogate τ (prediction vs mean of other seeds) "
-            f"{nb301['surrogate_tau']:.3f}, oracle τ {nb301['oracle_tau']:.3f}, "
-            f"{nb301['n_test_architectures']} multi-seed architectures."
+            f"\n\nNB301 test on {nb301['n_test_architectures']} multi-seed architectures "
+            "(target: mean of the other seeds, final epoch): surrogate fitted on one seed "
+            f"MAE {nb301['surrogate_mae']:.4f}, τ {nb301['surrogate_tau']:.3f}; surrogate "
+            f"fitted on all seeds MAE {nb301['full_mae']:.4f}, τ {nb301['full_tau']:.3f}; "
+            f"tabular (one seed) MAE {nb301['tabular_mae']:.4f}, τ (oracle) "
+            f"{nb301['oracle_tau']:.3f}. The CV table's final-epoch τ over all "
+            f"architectures is {fmt(o['tau_final'])}."
         )
         print(summary)
         out.update(default=res, nb301=nb301)

@@ -67,6 +67,11 @@ def _resolve_space(space: SearchSpace | str) -> SearchSpace:
     return registry.create("space", space) if isinstance(space, str) else space
 
 
+def encode(space: SearchSpace, archs: Sequence[Architecture], encoding: str) -> Array:
+    """``space.encode_batch`` of one encoding, or several joined by ``+`` (concatenated)."""
+    return np.hstack([space.encode_batch(list(archs), k) for k in encoding.split("+")])
+
+
 def default_encoding(space: SearchSpace) -> str:
     return "adjacency_one_hot" if "adjacency_one_hot" in space.encodings else space.encodings[0]
 
@@ -152,11 +157,7 @@ class SurrogateModel:
                 raise InvalidArchitectureError(
                     f"architecture {a!r} is not in the surrogate's space {spec.space!r}: {exc}"
                 ) from None
-        enc = (
-            self.space.encode_batch(list(archs), spec.encoding)
-            if archs
-            else np.zeros((0, spec.n_encoding))
-        )
+        enc = encode(self.space, archs, spec.encoding) if archs else np.zeros((0, spec.n_encoding))
         if spec.n_extra == 0:
             if extra is not None and np.size(extra):
                 raise SurrogateError("this surrogate takes no extra features, but extra= was given")
@@ -309,6 +310,7 @@ def fit_surrogate(
     extra_features : ``{metric: n_epochs}`` (leading epochs of the architecture's mean curve as
         features, x11's NLP recipe) or an array ``(n_runs, n_extra)`` aligned with the set's runs.
     metrics : metrics to model (default: all of the set's).
+    encoding : the space's encoding, or several joined by ``+`` (default ``adjacency_one_hot``).
     model_params, compression_params : keyword arguments of the mean model / compression
         (e.g. ``{"n_estimators": 300}``, ``{"epochs": 100}`` for the VAE).
     """
@@ -327,7 +329,8 @@ def fit_surrogate(
     if sp.name and curve_set.space != sp.name:
         raise SurrogateError(f"curve set is from space {curve_set.space!r}, not {sp.name!r}")
     enc_kind = encoding or default_encoding(sp)
-    sp.check_encoding(enc_kind)
+    for kind in enc_kind.split("+"):
+        sp.check_encoding(kind)
     mets = tuple(m for m in METRICS if m in (metrics or curve_set.metrics))
     unknown = set(metrics or ()) - set(curve_set.metrics)
     if unknown:
@@ -353,7 +356,7 @@ def fit_surrogate(
     z_arch = (y_arch - offset) / rep
 
     # features
-    x_enc = sp.encode_batch(g.archs, enc_kind)
+    x_enc = encode(sp, g.archs, enc_kind)
     extra_metrics: dict[str, int] = {}
     extra_arch = np.zeros((len(g.archs), 0))
     if isinstance(extra_features, Mapping):
