@@ -59,6 +59,17 @@ class CoveredSubspace(SearchSpace):
     def encode_batch(self, archs: list[Architecture], kind: str) -> NDArray[np.float64]:  # type: ignore[override]
         return self.inner.encode_batch(archs, kind)
 
+    # The ConfigSpace view is the full space's: a configuration may name an uncovered
+    # architecture, which optimizers detect with validate() and repair.
+    def to_configspace(self, seed: int | None = None):  # type: ignore[no-untyped-def]
+        return self.inner.to_configspace(seed)
+
+    def to_config(self, arch: Architecture) -> dict[str, object]:
+        return self.inner.to_config(arch)
+
+    def from_config(self, config) -> Architecture:  # type: ignore[no-untyped-def]
+        return self.inner.from_config(config)
+
     def parse(self, text: str) -> Architecture:
         return self.inner.parse(text)
 

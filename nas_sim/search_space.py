@@ -7,10 +7,14 @@ indices); `format`/`parse` convert it to and from the space's canonical string.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Hashable, Sequence
+from collections.abc import Hashable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from numpy.typing import NDArray
+
+if TYPE_CHECKING:
+    import ConfigSpace
 
 Architecture = Hashable
 
@@ -78,3 +82,26 @@ class SearchSpace(ABC):
                 f"unknown encoding {kind!r} for space {self.name!r}; choose from: "
                 + ", ".join(self.encodings)
             )
+
+    # ------------------------------------------------- optional ConfigSpace view
+    # Model-based HPO code (BOHB's KDE, SMAC, ...) works on a ``ConfigSpace.ConfigurationSpace``.
+    # Spaces that can be written as a fixed set of categorical/numerical choices implement these
+    # three methods; optimizers call them and never branch on the space.
+    def to_configspace(self, seed: int | None = None) -> ConfigSpace.ConfigurationSpace:
+        """A ``ConfigSpace.ConfigurationSpace`` whose configurations map 1:1 onto architectures.
+
+        Raises NotImplementedError for spaces without such a view.
+        """
+        raise NotImplementedError(
+            f"search space {self.name!r} ({type(self).__name__}) has no ConfigSpace view; "
+            "implement to_configspace/to_config/from_config to use it with BOHB"
+        )
+
+    def to_config(self, arch: Architecture) -> dict[str, Any]:
+        """The configuration (hyperparameter name → value) of ``arch`` in :meth:`to_configspace`."""
+        raise NotImplementedError(f"search space {self.name!r} has no ConfigSpace view")
+
+    def from_config(self, config: Mapping[str, Any]) -> Architecture:
+        """The architecture of a configuration of :meth:`to_configspace` (inverse of
+        :meth:`to_config`); raises :class:`InvalidArchitectureError` on a bad configuration."""
+        raise NotImplementedError(f"search space {self.name!r} has no ConfigSpace view")

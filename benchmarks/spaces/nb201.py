@@ -207,6 +207,29 @@ class NB201Space(SearchSpace):
         order = rng.permutation(len(out))
         return [out[i] for i in order]
 
+    # ------------------------------------------------------- ConfigSpace view
+    def to_configspace(self, seed: int | None = None):  # type: ignore[no-untyped-def]
+        """Six categorical hyperparameters ``edge_{source}{target}`` over the op names."""
+        import ConfigSpace as CS
+
+        cs = CS.ConfigurationSpace(seed=seed)
+        cs.add([CS.CategoricalHyperparameter(f"edge_{s}{t}", list(OPS)) for s, t in EDGES])
+        return cs
+
+    def to_config(self, arch: Arch201) -> dict[str, str]:
+        self.validate(arch)
+        return {f"edge_{s}{t}": OPS[o] for (s, t), o in zip(EDGES, arch)}
+
+    def from_config(self, config) -> Arch201:  # type: ignore[no-untyped-def]
+        try:
+            ops = [OPS.index(str(config[f"edge_{s}{t}"])) for s, t in EDGES]
+        except (KeyError, ValueError) as exc:
+            raise InvalidArchitectureError(
+                f"not an NB201 configuration: {dict(config)!r} (expected keys "
+                f"{', '.join(f'edge_{s}{t}' for s, t in EDGES)} with values in {OPS})"
+            ) from exc
+        return tuple(ops)  # type: ignore[return-value]
+
     # -------------------------------------------------------------- encodings
     def encode(self, arch: Arch201, kind: str) -> NDArray[np.float64]:
         self.check_encoding(kind)

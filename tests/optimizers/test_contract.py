@@ -1,0 +1,27 @@
+"""Every built-in optimizer passes the plugin contract (nas_sim.testing) on every benchmark."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from benchmarks.embedded import MNIST1D_SET
+from nas_sim.testing import OPTIMIZER_CHECKS
+
+BUILT_INS = ("rs", "rea", "ls", "bananas", "hb", "bohb", "asha")
+N_JOBS = 30
+
+
+@pytest.mark.parametrize("check", OPTIMIZER_CHECKS, ids=lambda c: c.__name__)
+@pytest.mark.parametrize("name", BUILT_INS)
+def test_contract_synthetic(name: str, check, synthetic_set_path: Path) -> None:
+    check(name, synthetic_set_path, n_jobs=N_JOBS)
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not MNIST1D_SET.is_file(), reason="embedded mnist1d data not generated yet")
+@pytest.mark.parametrize("check", OPTIMIZER_CHECKS, ids=lambda c: c.__name__)
+@pytest.mark.parametrize("name", BUILT_INS)
+def test_contract_mnist1d(name: str, check) -> None:
+    check(name, "mnist1d", n_jobs=N_JOBS)
