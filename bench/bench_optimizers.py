@@ -1,0 +1,187 @@
+"""Optimizer benchmark: mean regret over seeds, against random search, plus BANANAS' overhead.
+
+    python bench/bench_optimizers.py                        # mnist1d if generated, else synthetic
+    python bench/bench_optimizers.py --benchmark synthetic --seeds 30 --processes 2
+
+Prints, per optimizer, the mean (and standard error of) regret at fractions of the budget and
+its ratio to random search's in the same run; wall time of the whole sweep; whether every
+optimizer replays the same trajectory from the same seed; and BANANAS' optimizer time per
+iteration (ask + tell, refits included), measured with one worker and ``overhead="measured"``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import multiprocessing as mp
+import time
+from pathlib import Path
+
+import numpy as np
+
+OPTIMIZERS = ("rs", "rea", "ls", "bananas", "hb", "bohb")
+FRACTIONS = (0.1, 0.25, 0.5, 1.0)
+_CACHE: dict = {}
+SYNTHETIC = Path("/tmp/nas_sim_bench_synthetic_50ep.parquet")
+
+
+def _benchmark_spec(name: str) -> str:
+    if name != "synthetic":
+        return name
+    if not SYNTHETIC.is_file():
+        from benchmarks.curve_set import write_curve_set
+        from tests.synthetic import synthetic_nb201_set
+
+        # ~300 covered classes, 3 seeds, 50 epochs: the shape of the embedded set
+        write_curve_set(synthetic_nb201_set(n_archs=300, n_seeds=3, max_epochs=50), SYNTHETIC)
+    return str(SYNTHETIC)
+
+
+def _one(job: tuple[str, str, int, str]) -> tuple[str, int, list[float], list[float | None], float]:
+    bench, opt, seed, budget = job
+    import torch
+
+    torch.set_num_threads(1)
+    from nas_sim import api
+
+    if bench not in _CACHE:  # one load per worker process
+        _CACHE[bench] = api.load_benchmark(bench)
+    t0 = time.perf_counter()
+    r = api.run(_CACHE[bench], opt, seed=seed, budget=budget)
+    return opt, seed, r.trajectory.time_s, r.trajectory.regret, time.perf_counter() - t0
+
+
+def _regret_at(times: list[float], regrets: list[float | None], t: float) -> float:
+    """Regret of the incumbent at simulated time t (before the first full training: NaN)."""
+    i = int(np.searchsorted(np.asarray(times), t, side="right")) - 1
+    if i < 0 or regrets[i] is None:
+        return float("nan")
+    return float(regrets[i])  # type: ignore[arg-type]
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--benchmark", default=None, help="mnist1d | synthetic | a .parquet path")
+    ap.add_argument("--optimizers", default=",".join(OPTIMIZERS))
+    ap.add_argument("--seeds", type=int, default=30)
+    ap.add_argument("--budget", default="100x")
+    ap.add_argument("--processes", type=int, default=2)
+    ap.add_argument("--overhead-seeds", type=int, default=3, help="BANANAS overhead runs")
+    args = ap.parse_args()
+
+    from benchmarks.embedded import MNIST1D_SET
+    from nas_sim import api
+
+    name = args.benchmark or ("mnist1d" if MNIST1D_SET.is_file() else "synthetic")
+    bench = _benchmark_spec(name)
+    b = api.load_benchmark(bench)
+    budget_s = b.mean_full_training_time_s * float(args.budget.rstrip("x"))
+    opts = args.optimizers.split(",")
+    print(
+        f"benchmark {name}: E_max={b.max_epochs}, {b.space.size} architectures, budget "
+        f"{args.budget} = {budget_s:.0f} s simulated; {args.seeds} seeds; "
+        f"{args.processes} processes"
+    )
+
+    jobs = [(bench, o, s, args.budget) for o in opts for s in range(args.seeds)]
+    t0 = time.perf_counter()
+    with mp.get_context("spawn").Pool(args.processes) as pool:
+        out = pool.map(_one, jobs, chunksize=1)
+    wall = time.perf_counter() - t0
+    per_opt_s = {o: sum(r[4] for r in out if r[0] == o) for o in opts}
+
+    table = {o: np.full((args.seeds, len(FRACTIONS)), np.nan) for o in opts}
+    for o, s, times, regrets, _ in out:
+        table[o][s] = [_regret_at(times, regrets, f * budget_s) for f in FRACTIONS]
+    print(
+        f"\nmean regret (x100, test {b.test_metric}) at fractions of the budget; "
+        "ratio = mean / mean of rs (< 1: better than random search)"
+    )
+    head = "".join(f"{f:>8.0%} {'ratio':>6}" for f in FRACTIONS)
+    print(f"{'optimizer':<10}{head}   cpu-s/run")
+    base = np.nanmean(table["rs"], axis=0) if "rs" in table else None
+    for o in opts:
+        m = np.nanmean(table[o], axis=0)
+        cells = ""
+        for j in range(len(FRACTIONS)):
+            ratio = m[j] / base[j] if base is not None and base[j] > 0 else float("nan")
+            cells += f"{100 * m[j]:>8.3f} {ratio:>6.2f}"
+        print(f"{o:<10}{cells}   {per_opt_s[o] / args.seeds:8.2f}")
+    missing = {o: int(np.isnan(table[o]).sum(axis=0)[0]) for o in opts}
+    print(
+        f"runs without a fully trained incumbent at {FRACTIONS[0]:.0%} (left out of the mean): "
+        + ", ".join(f"{o} {missing[o]}" for o in opts)
+    )
+    se = {o: np.nanstd(table[o][:, -1]) / np.sqrt(args.seeds) for o in opts}
+    print(
+        "final regret standard error (x100): " + ", ".join(f"{o} {100 * se[o]:.3f}" for o in opts)
+    )
+    print(f"\nwall time for {len(jobs)} runs on {args.processes} processes: {wall:.1f} s")
+
+    # same seed, same trajectory (in this process)
+    same = {}
+    b_obj = api.load_benchmark(bench)
+    for o in opts:
+        a = api.run(b_obj, o, seed=0, budget=args.budget).trajectory.as_dict()
+        c = api.run(b_obj, o, seed=0, budget=args.budget).trajectory.as_dict()
+        same[o] = a == c
+    print("same seed, same trajectory: " + ", ".join(f"{o} {same[o]}" for o in opts))
+
+    if "bananas" in opts:
+        _bananas_overhead(bench, args.budget, args.overhead_seeds)
+
+
+def _timed_class():  # type: ignore[no-untyped-def]
+    from nas_sim.optimizer import Optimizer
+
+    class Timed(Optimizer):
+        """Measures the wrapped optimizer's ask + tell seconds per iteration."""
+
+        def __init__(self, inner, timed):  # type: ignore[no-untyped-def]
+            self.inner, self.timed = inner, timed
+            self.name = inner.name
+
+        def setup(self, problem, rng):  # type: ignore[no-untyped-def]
+            self.inner.setup(problem, rng)
+
+        def ask(self):  # type: ignore[no-untyped-def]
+            t = time.perf_counter()
+            out = self.inner.ask()
+            self.timed.append(time.perf_counter() - t)
+            return out
+
+        def tell(self, result):  # type: ignore[no-untyped-def]
+            t = time.perf_counter()
+            self.inner.tell(result)
+            self.timed[-1] += time.perf_counter() - t
+
+    return Timed
+
+
+def _bananas_overhead(bench: str, budget: str, seeds: int) -> None:
+    import torch
+
+    torch.set_num_threads(1)
+    from nas_sim import api
+
+    _Timed = _timed_class()
+    api.run(bench, "bananas", seed=99, budget="30x")  # warm-up: imports, allocator
+    per_iter = []
+    for seed in range(seeds):
+        opt = api.make_optimizer("bananas", ensemble_size=5)
+        timed: list[float] = []
+
+        api.run(bench, _Timed(opt, timed), seed=seed, budget=budget)
+        n_init = opt.num_init
+        per_iter.extend(timed[n_init:])  # model-based iterations only
+        fits = opt.n_fits_
+    arr = np.asarray(per_iter) * 1000
+    print(
+        f"\nBANANAS (ensemble 5, k={opt.k}, {opt.train_epochs} epochs) optimizer time per "
+        f"model-based iteration over {seeds} runs ({len(arr)} iterations, last run {fits} "
+        f"refits): mean {arr.mean():.1f} ms, median {np.median(arr):.1f} ms, "
+        f"max (a refit) {arr.max():.0f} ms; target <= 50 ms mean"
+    )
+
+
+if __name__ == "__main__":
+    main()

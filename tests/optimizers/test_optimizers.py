@@ -1,0 +1,152 @@
+"""Behaviour of the built-in optimizers beyond the shared contract."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from benchmarks.covered_subspace import CoveredSubspace
+from benchmarks.spaces.nb201 import NB201Space
+from nas_sim import api, registry
+from nas_sim.optimizer import Problem, Result
+from optimizers.hyperband import default_min_epochs, hyperband_brackets
+
+
+@pytest.mark.parametrize(
+    ("name", "kwargs", "param"),
+    [
+        ("rea", {"population_size": 0}, "population_size"),
+        ("ls", {"num_init": 0}, "num_init"),
+        ("ls", {"improvement": "steepest"}, "improvement"),
+        ("bananas", {"ensemble_size": 0}, "ensemble_size"),
+        ("bananas", {"k": 0}, "k"),
+        ("bananas", {"acquisition": "pi"}, "acquisition"),
+        ("bananas", {"learning_rate": -1.0}, "learning_rate"),
+        ("bananas", {"train_epochs": 2.5}, "train_epochs"),
+        ("hb", {"eta": 1}, "eta"),
+        ("hb", {"eta": 0.5}, "eta"),
+        ("hb", {"min_epochs": 0}, "min_epochs"),
+        ("hb", {"resume": "yes"}, "resume"),
+        ("bohb", {"eta": 1}, "eta"),
+        ("bohb", {"random_fraction": 1.5}, "random_fraction"),
+        ("bohb", {"top_n_percent": 100}, "top_n_percent"),
+        ("bohb", {"num_samples": 0}, "num_samples"),
+        ("asha", {"eta": True}, "eta"),
+    ],
+)
+def test_invalid_hyperparameters_name_the_parameter(name: str, kwargs: dict, param: str) -> None:
+    with pytest.raises(ValueError, match=param):
+        registry.create("optimizer", name, **kwargs)
+
+
+def test_unknown_encoding_is_a_clear_error(synthetic_benchmark) -> None:
+    with pytest.raises(ValueError, match="unknown encoding 'zigzag'"):
+        api.run(synthetic_benchmark, "bananas", optimizer_kwargs={"encoding": "zigzag"}, max_jobs=2)
+
+
+def test_hyperband_brackets_follow_li_et_al() -> None:
+    plans = hyperband_brackets(200, 3, default_min_epochs(200, 3))
+    assert [p.sizes for p in plans] == [(27, 9, 3, 1), (12, 4, 1), (6, 2), (4,)]
+    assert [p.epochs for p in plans] == [(7, 22, 67, 200), (22, 67, 200), (67, 200), (200,)]
+    assert hyperband_brackets(50, 3, default_min_epochs(50, 3))[0].epochs == (2, 6, 17, 50)
+    with pytest.raises(ValueError, match="min_epochs"):
+        hyperband_brackets(50, 3, 60)
+
+
+def test_hyperband_promotions_resume_and_pay_only_new_epochs(synthetic_benchmark) -> None:
+    # first bracket for E_max 12, eta 3: 9 configs x 1 epoch, 3 x 4, 1 x 12 = 9 + 9 + 8 epochs
+    r = api.run(synthetic_benchmark, "hb", budget="1000x", max_jobs=13)
+    assert r.summary.runs == 9 and r.summary.epochs_trained == 9 + 3 * 3 + 8
+    x11 = api.run(
+        synthetic_benchmark, "hb", budget="1000x", max_jobs=13, optimizer_kwargs={"resume": False}
+    )
+    assert x11.summary.runs == 13 and x11.summary.epochs_trained == 9 + 3 * 4 + 12
+
+
+def test_asynchronous_hyperband_keeps_four_workers_busy(synthetic_benchmark) -> None:
+    sync = api.run(synthetic_benchmark, "hb", budget="30x", workers=4)
+    async_ = api.run(
+        synthetic_benchmark, "hb", budget="30x", workers=4, optimizer_kwargs={"asynchronous": True}
+    )
+    assert async_.summary.jobs > 0 and sync.summary.jobs > 0
+    assert async_.summary.full_trainings > 0
+    assert async_.trajectory.as_dict() != sync.trajectory.as_dict()
+
+
+def _result(run_id: int, arch, score: float, epochs: int = 12) -> Result:  # type: ignore[no-untyped-def]
+    return Result(run_id, arch, epochs, {}, score, score, 0.0)
+
+
+def test_local_search_restarts_when_the_neighbourhood_is_empty() -> None:
+    space = NB201Space()
+    # two covered architectures that are not neighbours of each other
+    a, b = (0, 0, 0, 0, 0, 0), (3, 3, 3, 3, 3, 3)
+    covered = CoveredSubspace(space, [a, b])
+    opt = registry.create("optimizer", "ls", num_init=1)
+    opt.setup(Problem(covered, 12, "val_accuracy", True), np.random.default_rng(0))
+    first = opt.ask()
+    opt.tell(_result(0, first.arch, 0.5))
+    # the centre has no covered neighbour: the next request is a random restart, not a stall
+    nxt = opt.ask()
+    assert nxt is not None and nxt.resume is None
+    assert space.canonical(nxt.arch) in {space.canonical(a), space.canonical(b)}
+
+
+def test_local_search_moves_to_the_best_neighbour() -> None:
+    space = NB201Space()
+    opt = registry.create("optimizer", "ls", num_init=1)
+    opt.setup(Problem(space, 12, "val_accuracy", True), np.random.default_rng(0))
+    centre = opt.ask().arch
+    opt.tell(_result(0, centre, 0.5))
+    told = []
+    req = opt.ask()
+    while sum(x != y for x, y in zip(req.arch, centre)) == 1:  # the centre's neighbourhood
+        told.append(req.arch)
+        opt.tell(_result(len(told), req.arch, 0.9 if len(told) == 1 else 0.1))
+        req = opt.ask()
+    assert len(told) > 1
+    # after the neighbourhood, the next request is a neighbour of the best (told[0])
+    assert sum(x != y for x, y in zip(req.arch, told[0])) == 1
+    assert opt.center_[0] == told[0]
+
+
+def test_first_improvement_moves_at_once() -> None:
+    space = NB201Space()
+    opt = registry.create("optimizer", "ls", num_init=1, improvement="first")
+    opt.setup(Problem(space, 12, "val_accuracy", True), np.random.default_rng(1))
+    centre = opt.ask().arch
+    opt.tell(_result(0, centre, 0.5))
+    better = opt.ask().arch
+    opt.tell(_result(1, better, 0.7))
+    assert opt.center_[0] == better
+
+
+def test_bananas_uses_its_model_after_num_init(synthetic_benchmark) -> None:
+    opt = api.make_optimizer("bananas", num_init=5, k=3, train_epochs=20)
+    r = api.run(synthetic_benchmark, opt, budget="1000x", max_jobs=12)
+    assert r.summary.jobs == 12
+    assert opt.n_fits_ >= 2
+
+
+@pytest.mark.parametrize("acquisition", ["ucb", "ei"])
+def test_bananas_acquisitions_run(synthetic_benchmark, acquisition: str) -> None:
+    opt = api.make_optimizer(
+        "bananas", num_init=4, k=2, train_epochs=10, acquisition=acquisition, ensemble_size=2
+    )
+    api.run(synthetic_benchmark, opt, budget="1000x", max_jobs=8)
+    assert opt.n_fits_ >= 1
+
+
+def test_bohb_proposes_from_its_kde_once_it_has_data(synthetic_benchmark) -> None:
+    opt = api.make_optimizer("bohb", random_fraction=0.0)
+    # the first bracket's 9 one-epoch results are enough for a model (7 points for NB201)
+    api.run(synthetic_benchmark, opt, budget="1000x", max_jobs=12)
+    assert opt.generator_.kde_models, "the KDE was never fitted"
+
+
+def test_bohb_leaves_numpy_global_state_alone(synthetic_benchmark) -> None:
+    np.random.seed(123)
+    expected = np.random.rand()
+    np.random.seed(123)
+    api.run(synthetic_benchmark, "bohb", budget="1000x", max_jobs=15)
+    assert np.random.rand() == expected

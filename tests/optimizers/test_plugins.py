@@ -1,0 +1,65 @@
+"""Custom optimizers: the template file and the example plugin package pass the contract."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import pytest
+import tomllib
+
+from nas_sim import api, registry
+from nas_sim.testing import ContractError, check_optimizer
+
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
+PLUGIN_ROOT = EXAMPLES / "nas_sim_example_plugin"
+
+
+@pytest.fixture(autouse=True)
+def _restore_registry():  # type: ignore[no-untyped-def]
+    """Plugins registered here must not leak into other tests' name lists."""
+    before = dict(registry._registered["optimizer"])
+    yield
+    registry._registered["optimizer"].clear()
+    registry._registered["optimizer"].update(before)
+
+
+def test_template_registers_and_passes_the_contract(synthetic_set_path: Path) -> None:
+    template = str(EXAMPLES / "optimizer_template.py")
+    registry.load_plugin(template)
+    assert "my-greedy-mutation" in registry.names("optimizer")
+    skipped = check_optimizer(
+        "my-greedy-mutation", synthetic_set_path, plugins=[template], n_jobs=25
+    )
+    assert skipped == []
+
+
+def test_example_package_entry_point_and_contract(
+    synthetic_set_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # what `pip install` would do: put the package on the path, register its entry point
+    monkeypatch.syspath_prepend(str(PLUGIN_ROOT))
+    monkeypatch.setenv(
+        "PYTHONPATH", os.pathsep.join([str(PLUGIN_ROOT), os.environ.get("PYTHONPATH", "")])
+    )
+    meta = tomllib.loads((PLUGIN_ROOT / "pyproject.toml").read_text())
+    target = meta["project"]["entry-points"]["nas_sim.optimizers"]["tournament"]
+    module, _, attr = target.partition(":")
+    cls = getattr(__import__(module, fromlist=[attr]), attr)
+    registry.register("optimizer", "tournament")(cls)
+    r = api.run(synthetic_set_path, "tournament", budget="1000x", max_jobs=30)
+    assert r.summary.jobs == 30
+    assert check_optimizer(cls, synthetic_set_path, n_jobs=25) == []
+    with pytest.raises(ValueError, match="tournament_size"):
+        cls(population_size=3, tournament_size=4)
+
+
+def test_a_broken_optimizer_fails_with_named_rules(synthetic_set_path: Path) -> None:
+    from tests.optimizers.broken import GlobalRandomSearch
+
+    with pytest.raises(ContractError) as err:
+        check_optimizer(GlobalRandomSearch, synthetic_set_path, n_jobs=10)
+    text = str(err.value)
+    assert "check_deterministic" in text and "check_requests_valid" not in text
+    assert sys.modules["tests.optimizers.broken"]  # importable, so the fresh process ran too
