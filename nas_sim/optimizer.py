@@ -13,7 +13,16 @@ Lifecycle, as the simulator drives it:
    validation metrics only: test metrics never reach an optimizer).
 
 With ``W > 1`` workers several requests are in flight; ``tell`` comes in order of simulated finish
-time. An optimizer is free to ``ask`` again before every outstanding job has been told.
+time. An optimizer is free to ``ask`` again before every outstanding job has been told. Returning
+``None`` while nothing is in flight ends the run early (nothing would ever call ``tell``).
+
+A run's identity (``Result.run_id``) is first known at ``tell``; optimizers that resume runs
+(Hyperband) keep it from there. Runs the LCE framework stopped early arrive with
+``stopped=True`` and the method's ``extrapolated`` value; their ``score`` is the partial one.
+
+``nas_sim.testing.check_optimizer`` checks a new optimizer against these rules (valid requests,
+same seed same trajectory in a fresh process, blind to test metrics, several workers, stopped
+runs); ``examples/optimizer_template.py`` is a starting point.
 """
 
 from __future__ import annotations
