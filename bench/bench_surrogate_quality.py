@@ -53,14 +53,15 @@ def fmt(v: Any) -> str:
 
 def metrics_table(res: dict[str, Any]) -> str:
     lines = [
-        "| metric | R² avg | R² final | τ avg | τ final | MAE final | KL avg | KL final |",
-        "|---|---|---|---|---|---|---|---|",
+        "| metric | R² avg | R² final | τ avg | τ final | MAE final | KL avg | KL final "
+        "| KL avg, median arch |",
+        "|---|---|---|---|---|---|---|---|---|",
     ]
     for m, r in res["metrics"].items():
         lines.append(
             f"| {m} | {fmt(r['r2_avg'])} | {fmt(r['r2_final'])} | {fmt(r['tau_avg'])} | "
             f"{fmt(r['tau_final'])} | {fmt(r['mae_final'])} | {fmt(r['kl_avg'])} | "
-            f"{fmt(r['kl_final'])} |"
+            f"{fmt(r['kl_final'])} | {fmt(r.get('kl_avg_median'))} |"
         )
     return "\n".join(lines)
 

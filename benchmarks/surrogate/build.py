@@ -38,11 +38,12 @@ def build_tiny(out: Path = TINY_SURROGATE) -> SurrogateModel:
     return model
 
 
-def build_mnist1d(out: Path = MNIST1D_SURROGATE) -> SurrogateModel:
+def build_mnist1d(out: Path = MNIST1D_SURROGATE, curve_set: Path | None = None) -> SurrogateModel:
     from benchmarks.curve_set import read_curve_set
     from benchmarks.embedded import MNIST1D_SET
 
-    model = fit_surrogate(read_curve_set(MNIST1D_SET), "nb201", seed=0, **MNIST1D_CONFIG)
+    cs = read_curve_set(curve_set or MNIST1D_SET)
+    model = fit_surrogate(cs, "nb201", seed=0, **MNIST1D_CONFIG)
     model.save(out)
     return model
 
@@ -52,5 +53,8 @@ if __name__ == "__main__":
     builders = {"tiny": build_tiny, "mnist1d": build_mnist1d}
     if which not in builders:
         sys.exit(f"unknown artifact {which!r}; choose from: {', '.join(builders)}")
-    m = builders[which]()
+    if which == "tiny":
+        m = build_tiny()
+    else:
+        m = build_mnist1d(curve_set=Path(sys.argv[2]) if len(sys.argv) > 2 else None)
     print(f"built {which}: k={m.compression_.n_components}")

@@ -304,3 +304,24 @@ def test_not_an_artifact_is_rejected(tmp_path: Path) -> None:
     (tmp_path / "manifest.json").write_text("{not json")
     with pytest.raises(ArtifactError, match="not valid JSON"):
         load_surrogate(tmp_path)
+
+
+def test_shipped_mnist1d_surrogate_loads_and_answers_every_class() -> None:
+    from benchmarks.surrogate.benchmark import MNIST1D_SURROGATE
+
+    if not (MNIST1D_SURROGATE / "manifest.json").is_file():
+        pytest.skip("the MNIST-1D surrogate has not been built")
+    b = registry.create("benchmark", "mnist1d-surrogate")
+    assert b.max_epochs == 50 and b.objective == "val_accuracy"
+    assert set(b.metrics) == {
+        "train_loss",
+        "train_accuracy",
+        "val_loss",
+        "val_accuracy",
+        "test_loss",
+        "test_accuracy",
+    }
+    c = b.curve(b.space.sample(np.random.default_rng(0)), 123)
+    assert ((c["val_accuracy"] >= 0) & (c["val_accuracy"] <= 1)).all()
+    assert (c.epoch_time_s > 0).all()
+    assert b.best_known is not None and 0.5 < b.best_known.test <= 1.0
