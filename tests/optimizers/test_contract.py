@@ -11,12 +11,14 @@ from nas_sim.testing import OPTIMIZER_CHECKS
 
 BUILT_INS = ("rs", "rea", "ls", "bananas", "hb", "bohb", "asha")
 N_JOBS = 30
+#: smaller start-up phases so that the model-based part runs within N_JOBS jobs
+KWARGS = {"bananas": {"num_init": 8, "k": 4, "train_epochs": 30}, "bohb": {"num_samples": 32}}
 
 
 @pytest.mark.parametrize("check", OPTIMIZER_CHECKS, ids=lambda c: c.__name__)
 @pytest.mark.parametrize("name", BUILT_INS)
 def test_contract_synthetic(name: str, check, synthetic_set_path: Path) -> None:
-    check(name, synthetic_set_path, n_jobs=N_JOBS)
+    check(name, synthetic_set_path, kwargs=KWARGS.get(name), n_jobs=N_JOBS)
 
 
 @pytest.mark.slow
@@ -24,4 +26,4 @@ def test_contract_synthetic(name: str, check, synthetic_set_path: Path) -> None:
 @pytest.mark.parametrize("check", OPTIMIZER_CHECKS, ids=lambda c: c.__name__)
 @pytest.mark.parametrize("name", BUILT_INS)
 def test_contract_mnist1d(name: str, check) -> None:
-    check(name, "mnist1d", n_jobs=N_JOBS)
+    check(name, "mnist1d", n_jobs=60)

@@ -150,3 +150,32 @@ def test_bohb_leaves_numpy_global_state_alone(synthetic_benchmark) -> None:
     np.random.seed(123)
     api.run(synthetic_benchmark, "bohb", budget="1000x", max_jobs=15)
     assert np.random.rand() == expected
+
+
+def _setup(name: str, **kwargs):  # type: ignore[no-untyped-def]
+    opt = registry.create("optimizer", name, **kwargs)
+    opt.setup(Problem(NB201Space(), 12, "val_accuracy", True), np.random.default_rng(0))
+    return opt
+
+
+def test_asha_promotes_the_best_of_each_third() -> None:
+    opt = _setup("asha")  # rungs 1, 4, 12 epochs for E_max 12
+    reqs = [opt.ask() for _ in range(3)]
+    assert [r.to_epoch for r in reqs] == [1, 1, 1] and all(r.resume is None for r in reqs)
+    for run_id, (req, score) in enumerate(zip(reqs, [0.1, 0.9, 0.5])):
+        opt.tell(_result(run_id, req.arch, score, epochs=1))
+    promo = opt.ask()
+    assert (promo.arch, promo.to_epoch, promo.resume) == (reqs[1].arch, 4, 1)
+    # nothing else is in the top third yet: a new configuration starts at rung 0
+    assert opt.ask().to_epoch == 1
+
+
+def test_synchronous_hyperband_promotes_the_top_third_after_the_rung() -> None:
+    opt = _setup("hb")  # first bracket: 9 configs at 1 epoch, 3 at 4, 1 at 12
+    reqs = [opt.ask() for _ in range(9)]
+    assert all(r.to_epoch == 1 for r in reqs)
+    scores = [0.3, 0.8, 0.1, 0.7, 0.2, 0.9, 0.4, 0.6, 0.5]
+    for run_id, (req, score) in enumerate(zip(reqs, scores)):
+        opt.tell(_result(run_id, req.arch, score, epochs=1))
+    promos = [opt.ask() for _ in range(3)]
+    assert [(p.resume, p.to_epoch) for p in promos] == [(5, 4), (1, 4), (3, 4)]
