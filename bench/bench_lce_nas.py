@@ -38,7 +38,7 @@ def run_one(job: dict) -> dict:
     from nas_sim import api, registry
 
     bench = api.load_benchmark(job["benchmark"])
-    opt = registry.create("optimizer", job["optimizer"])
+    opt = registry.create("optimizer", job["optimizer"], **job["params"].get(job["optimizer"], {}))
     if job["lce"]:
         opt = registry.create("lce", job["lce"]).wrap(
             opt,
@@ -129,6 +129,11 @@ def main() -> None:
     ap.add_argument("--checkpoints", default="10x,20x,40x")
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--out", default="/tmp/nas_sim_bench/lce_nas.jsonl")
+    ap.add_argument(
+        "--params",
+        default="{}",
+        help='optimizer hyperparameters as JSON, e.g. \'{"bananas": {"train_epochs": 50}}\'',
+    )
     args = ap.parse_args()
 
     out = Path(args.out)
@@ -136,7 +141,17 @@ def main() -> None:
     done: list[dict] = []
     if out.exists():
         done = [json.loads(line) for line in out.read_text().splitlines() if line.strip()]
-    key = lambda j: (j["benchmark"], j["optimizer"], j["lce"], j["seed"], j["budget"])  # noqa: E731
+
+    def key(j: dict) -> tuple:
+        return (
+            j["benchmark"],
+            j["optimizer"],
+            j["lce"],
+            j["seed"],
+            j["budget"],
+            json.dumps(j.get("params", {}).get(j["optimizer"], {}), sort_keys=True),
+        )
+
     have = {key(r) for r in done}
     checkpoints = args.checkpoints.split(",")
     jobs = []
@@ -153,6 +168,7 @@ def main() -> None:
                     top_fraction=args.top_fraction,
                     target_epoch=args.target_epoch,
                     checkpoints=checkpoints,
+                    params=json.loads(args.params),
                 )
                 if key(j) not in have:
                     jobs.append(j)

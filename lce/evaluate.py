@@ -12,6 +12,7 @@ calibrate their std on them; WPM ignores them) and evaluated on the same test ru
 
 from __future__ import annotations
 
+import copy
 import json
 import math
 import os
@@ -159,7 +160,8 @@ def evaluate(
     rows: list[EvalRow] = []
     for m in methods:
         for e in e_few:
-            method = make_method(m) if isinstance(m, str) else m
+            # a fresh (copied) method per E_few: no state leaks between settings
+            method = make_method(m) if isinstance(m, str) else copy.deepcopy(m)
             rng = np.random.default_rng(seed)
             t0 = time.perf_counter()
             method.fit(

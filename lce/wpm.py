@@ -45,6 +45,8 @@ class WPM(LCEMethod):
         vectorized loop (:mod:`lce.stretch_move`); ``"emcee"`` runs ``emcee.EnsembleSampler`` with
         ``vectorize=True`` curve by curve (reference implementation, slower).
     batch_size : curves sampled together; 32–64 keeps the working set in cache.
+    n_jobs : threads sampling different batches at once (each batch has its own child generator,
+        so results do not depend on ``n_jobs``).
     dtype : float type of the sampler's arithmetic. ``"float32"`` (default) is ~1.5× faster; the
         curves live in [0, 1] and residuals are >= ``sigma_min`` = 1e-4, far above float32's
         resolution (``bench/bench_lce_wpm.py`` compares it with ``"float64"``).
@@ -71,6 +73,7 @@ class WPM(LCEMethod):
         dtype: str = "float32",
         lm_iterations: int = 40,
         families: tuple[str, ...] | list[str] | None = None,
+        n_jobs: int = 1,
         random_state: int = 0,
     ) -> None:
         self.n_walkers = check_positive_int("n_walkers", n_walkers, minimum=4)
@@ -101,6 +104,7 @@ class WPM(LCEMethod):
         if not self.families_:
             raise ValueError("families must name at least one curve family")
         self.family_names = ",".join(names)
+        self.n_jobs = check_positive_int("n_jobs", n_jobs)
         self.random_state = random_state
 
     # ----------------------------------------------------------------- layout
@@ -141,11 +145,27 @@ class WPM(LCEMethod):
         n_kept = self.n_walkers * len(range(self.burn_in, self.n_steps, self.thin))
         samples = np.empty((n, n_kept))
         fallback = np.zeros(n, dtype=bool)
-        for start in range(0, n, self.batch_size):
-            sl = slice(start, min(start + self.batch_size, n))
-            s_u, fb = self._sample_unit(u[sl], int(target_epoch), gen)
+        slices = [slice(a, min(a + self.batch_size, n)) for a in range(0, n, self.batch_size)]
+        # one child generator per batch: results do not depend on how batches are scheduled
+        gens = gen.spawn(len(slices)) if len(slices) > 1 else [gen]
+
+        def one(i: int) -> tuple[Array, NDArray[np.bool_], Array]:
+            return self._sample_unit(u[slices[i]], int(target_epoch), gens[i])
+
+        if self.n_jobs > 1 and len(slices) > 1:
+            from concurrent.futures import ThreadPoolExecutor
+
+            # numpy releases the GIL inside its loops, so batches overlap on several cores
+            with ThreadPoolExecutor(self.n_jobs) as pool:
+                outs = list(pool.map(one, range(len(slices))))
+        else:
+            outs = [one(i) for i in range(len(slices))]
+        acceptance = np.empty(n)
+        for sl, (s_u, fb, acc) in zip(slices, outs):
             samples[sl] = from_unit_scale(s_u, scale[sl], metric)
             fallback[sl] = fb
+            acceptance[sl] = acc
+        self.acceptance_ = acceptance  # mean acceptance fraction per curve (a mixing diagnostic)
         means[:] = samples.mean(axis=1)
         stds[:] = samples.std(axis=1)
         return Prediction(mean=means, std=stds, samples=samples, fallback=fallback)
@@ -202,7 +222,7 @@ class WPM(LCEMethod):
         e = x_all.shape[0] - 1
         lx = np.log(x_all)
         lo, hi = self._bounds_
-        ok = np.all((theta >= lo) & (theta <= hi), axis=-1)
+        ok = ((theta >= lo) & (theta <= hi)).all(axis=-1)
         preds = np.empty(theta.shape[:-1] + (n_f, e + 1), dtype=theta.dtype)
         with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
             for i, fam in enumerate(fams):
@@ -211,7 +231,7 @@ class WPM(LCEMethod):
                 if fam.constraint is not None:
                     ok &= fam.constraint(t, target) | ~active[..., i]
             ft = preds[..., -1]
-            ok &= np.all(((ft >= 0) & (ft <= 1)) | ~active, axis=-1)
+            ok &= (((ft >= 0) & (ft <= 1)) | ~active).all(axis=-1)
             w0 = int(off[-1])
             w = theta[..., w0 : w0 + n_f]
             wsum = w.sum(axis=-1)
@@ -250,8 +270,9 @@ class WPM(LCEMethod):
 
     def _sample_unit(
         self, u: Array, target_epoch: int, gen: np.random.Generator
-    ) -> tuple[Array, NDArray[np.bool_]]:
-        """Posterior-predictive draws on the unit scale for curves ``u`` (K, E)."""
+    ) -> tuple[Array, NDArray[np.bool_], Array]:
+        """Posterior-predictive draws on the unit scale for curves ``u`` (K, E), the fallback
+        mask and the acceptance fraction per curve."""
         k, e = u.shape
         dtype = np.dtype(self.dtype)
         lo, hi = self._bounds()
@@ -264,16 +285,16 @@ class WPM(LCEMethod):
         p0 = np.clip(p0.astype(dtype), *self._bounds_)
         u_d = u.astype(dtype)
         if self.sampler == "emcee":
-            blobs = np.stack(
-                [
-                    self._emcee_one(p0[j], u_d[j], active[j], x_all, target_epoch, gen)
-                    for j in range(k)
-                ]
-            )
+            runs = [
+                self._emcee_one(p0[j], u_d[j], active[j], x_all, target_epoch, gen)
+                for j in range(k)
+            ]
+            blobs = np.stack([r[0] for r in runs])
+            acc = np.array([r[1] for r in runs])
         else:
             y = u_d[:, None, :]
             act = active[:, None, :]
-            blobs, _ = run_stretch(
+            blobs, acc = run_stretch(
                 lambda th: self._log_prob(th, y, act, x_all, float(target_epoch)),
                 p0,
                 self.n_steps,
@@ -287,7 +308,7 @@ class WPM(LCEMethod):
             y_t = y_t + sigma * gen.standard_normal(y_t.shape)
         if fallback.any():
             y_t[fallback] = _random_walk_fallback(u[fallback], target_epoch, y_t.shape[1], gen)
-        return y_t, fallback
+        return y_t, fallback, acc
 
     def _emcee_one(
         self,
@@ -297,7 +318,7 @@ class WPM(LCEMethod):
         x_all: Array,
         target: int,
         gen: np.random.Generator,
-    ) -> Array:
+    ) -> tuple[Array, float]:
         """One curve with ``emcee.EnsembleSampler(vectorize=True)`` over its moving dimensions."""
         import emcee
 
@@ -323,7 +344,8 @@ class WPM(LCEMethod):
         # clipping at a bound can make two walkers share a coordinate; that is harmless here
         sampler.run_mcmc(p0[:, moving], self.n_steps, progress=False, skip_initial_state_check=True)
         blobs = sampler.get_blobs(discard=self.burn_in, thin=self.thin)  # (steps, walkers, 2)
-        return np.asarray(blobs, dtype=np.float64).reshape(-1, 2)
+        acc = float(np.mean(sampler.acceptance_fraction))
+        return np.asarray(blobs, dtype=np.float64).reshape(-1, 2), acc
 
 
 def _random_walk_fallback(
