@@ -42,7 +42,10 @@ def main() -> None:
                 LastValue() if n_configs is None else LcSVR(n_configs=n_configs, random_state=s)
             )
             rows += evaluate(data, [method], [args.e_few], seed=s)
-        mean = lambda f: sum(getattr(r, f) for r in rows) / len(rows)  # noqa: E731
+
+        def mean(f: str, rows: list = rows) -> float:
+            return sum(getattr(r, f) for r in rows) / len(rows)
+
         print(
             f"| {name} | {n_configs or '-'} | {mean('fit_s'):.2f} | {mean('mae'):.4f} | "
             f"{mean('kendall_tau'):.3f} | {mean('coverage_90'):.2f} | "
