@@ -1,13 +1,16 @@
 """Benchmark suite execution: wall time of a suite on each executor against one local worker.
 
     python bench/bench_suite.py                          # x11_mnist1d, 3 seeds, local x1 / x2 / ray x2
+    python bench/bench_suite.py --suite quick_mnist1d --seeds 0   # executors on a cheap suite
     python bench/bench_suite.py --seeds 30 --executors local:2   # the full preset (the 15-minute target)
     python bench/bench_suite.py --suite my.toml --benchmark-path mnist1d=curves.parquet
 
 Prints, per executor: wall seconds, runs per second, speed-up over the baseline (the first
 executor listed, by default one local worker), whether every result file is byte-identical to the
-baseline's, and the wall time extrapolated to the suite's full seed count. Then the mean seconds
-per run of every optimizer variant (from the baseline, where runs do not compete for cores).
+baseline's, the wall time extrapolated to the suite's full seed count, and the CPU seconds the
+runs took (as their workers measured them), which on a machine shared with other work is the
+better predictor of the time on otherwise idle cores. Then the mean CPU seconds per run of every
+optimizer variant.
 """
 
 from __future__ import annotations
@@ -43,29 +46,18 @@ def files(root: Path) -> dict[str, bytes]:
     return {p.name: p.read_bytes() for p in sorted((root / "runs").glob("*.json"))}
 
 
-def _cpu_s() -> float:
-    import resource
+class _Recorder:
+    """CPU and wall seconds of every run, as its worker measured them, per label."""
 
-    own = resource.getrusage(resource.RUSAGE_SELF)
-    kids = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return own.ru_utime + own.ru_stime + kids.ru_utime + kids.ru_stime
-
-
-class _RunTimer:
-    """Seconds between consecutive finished runs per label; with one worker that is kept busy
-    (the pool queues ahead), that is each run's own time."""
-
-    def __init__(self, labels: dict[str, str], record: bool) -> None:
+    def __init__(self, labels: dict[str, str]) -> None:
         self.labels = labels
-        self.record = record
-        self.last = time.perf_counter()
-        self.per_label: dict[str, list[float]] = defaultdict(list)
+        self.cpu: dict[str, list[float]] = defaultdict(list)
+        self.wall: dict[str, list[float]] = defaultdict(list)
 
     def __call__(self, outcome: object, progress: object) -> None:
-        now = time.perf_counter()
-        if self.record:
-            self.per_label[self.labels[outcome.run_id]].append(now - self.last)  # type: ignore[attr-defined]
-        self.last = now
+        label = self.labels[outcome.run_id]  # type: ignore[attr-defined]
+        self.cpu[label].append(outcome.cpu_s)  # type: ignore[attr-defined]
+        self.wall[label].append(outcome.wall_s)  # type: ignore[attr-defined]
 
 
 def main() -> None:
@@ -92,7 +84,7 @@ def main() -> None:
     )
     work = args.keep or Path(tempfile.mkdtemp(prefix="bench_suite_"))
     baseline: tuple[float, dict[str, bytes]] | None = None
-    per_label: dict[str, list[float]] = defaultdict(list)
+    per_label: dict[str, list[float]] = {}
     for item in args.executors.split(","):
         name, _, jobs_text = item.partition(":")
         jobs = int(jobs_text or 1)
@@ -103,17 +95,16 @@ def main() -> None:
         except ValueError as exc:
             print(f"{item}: {exc}")
             continue
-        timer = _RunTimer({c.run_id: c.label for c in cells}, record=baseline is None and jobs == 1)
-        cpu0 = _cpu_s()
+        rec = _Recorder({c.run_id: c.label for c in cells})
+        load0 = os.getloadavg()[0]
         t0 = time.perf_counter()
-        timer.last = t0
         try:
-            progress = run_suite(spec, out, ex, on_outcome=timer)  # type: ignore[arg-type]
+            progress = run_suite(spec, out, ex, on_outcome=rec)  # type: ignore[arg-type]
         except Exception as exc:  # report and go on with the next executor
             print(f"{item}: failed: {type(exc).__name__}: {exc}")
             continue
         wall = time.perf_counter() - t0
-        cpu = _cpu_s() - cpu0  # pool workers are reaped at shutdown, so their CPU counts here
+        cpu = sum(sum(v) for v in rec.cpu.values())
         got = files(out)
         same = (
             "baseline"
@@ -127,19 +118,18 @@ def main() -> None:
             f"-> full suite ({full_seeds} seeds) ~ {wall * full_seeds / n_seeds / 60:.1f} min",
             flush=True,
         )
-        if name != "ray":  # Ray's workers are not our children: their CPU time is not visible
-            print(
-                f"{'':>10}  {cpu:8.1f} CPU s in this process and its workers (full suite: "
-                f"{cpu * full_seeds / n_seeds / 60:.1f} CPU min = "
-                f"{cpu * full_seeds / n_seeds / 60 / jobs:.1f} min on {jobs} idle core(s))",
-                flush=True,
-            )
+        scale = full_seeds / n_seeds / 60
+        print(
+            f"{'':>10}  {cpu:8.1f} CPU s in the runs (full suite: {cpu * scale:.1f} CPU min, "
+            f"i.e. {cpu * scale / jobs:.1f} min on {jobs} otherwise idle core(s)); load average "
+            f"{load0:.1f} -> {os.getloadavg()[0]:.1f}",
+            flush=True,
+        )
         if baseline is None:
             baseline = (wall, got)
-            for label, ts in timer.per_label.items():
-                per_label[label].extend(ts)
+            per_label = rec.cpu
     if per_label:
-        print("mean seconds per run (baseline):")
+        print("mean CPU seconds per run (baseline executor), most expensive first:")
         for label, ts in sorted(per_label.items(), key=lambda kv: -sum(kv[1])):
             print(f"  {label:>22}: {sum(ts) / len(ts):7.2f} s  (n={len(ts)})")
     if args.keep is None:

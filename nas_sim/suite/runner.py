@@ -10,6 +10,9 @@ are loaded once per worker process and reused, because a benchmark answers
 from __future__ import annotations
 
 import importlib
+import os
+import sys
+import time
 import traceback
 from dataclasses import dataclass, replace
 from typing import Any
@@ -38,6 +41,10 @@ class Outcome:
     result: SimulationResult | None = None
     error: str = ""
     traceback: str = ""
+    #: CPU and wall seconds the worker spent on the run (for progress and benchmarks; never
+    #: written to result files, which must not depend on the machine)
+    cpu_s: float = 0.0
+    wall_s: float = 0.0
 
 
 def benchmark_for(ref: str) -> Benchmark:
@@ -130,14 +137,49 @@ def load_plugins(plugins: tuple[str, ...]) -> None:
             _plugins.add(spec)
 
 
+def single_threaded() -> None:
+    """Pin numerical libraries to one thread in this process.
+
+    A run's floats must not depend on the executor: a reduction split over another number of
+    threads sums in another order (torch, BLAS, OpenMP), and Ray gives a task one thread where a
+    local pool would give it every core. Suites parallelise over runs instead. The environment
+    covers libraries loaded later; threadpoolctl and torch cover those already loaded.
+    """
+    for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+        os.environ[var] = "1"
+    try:
+        from threadpoolctl import threadpool_limits
+
+        threadpool_limits(1)
+    except ImportError:  # pragma: no cover - threadpoolctl comes with scikit-learn
+        pass
+    torch = sys.modules.get("torch")
+    if torch is not None:
+        torch.set_num_threads(1)
+
+
 def execute(cell_dict: dict[str, Any], plugins: tuple[str, ...] = ()) -> Outcome:
     """Simulate a cell given as a dict (so any executor can ship it); never raises."""
     cell = RunSpec.from_dict(cell_dict)
+    cpu0, wall0 = time.process_time(), time.perf_counter()
     try:
+        single_threaded()
         load_plugins(plugins)
         result = simulate(cell)
     except Exception as exc:
         return Outcome(
-            cell.run_id, "failed", None, f"{type(exc).__name__}: {exc}", traceback.format_exc()
+            cell.run_id,
+            "failed",
+            None,
+            f"{type(exc).__name__}: {exc}",
+            traceback.format_exc(),
+            time.process_time() - cpu0,
+            time.perf_counter() - wall0,
         )
-    return Outcome(cell.run_id, "ok", result)
+    return Outcome(
+        cell.run_id,
+        "ok",
+        result,
+        cpu_s=time.process_time() - cpu0,
+        wall_s=time.perf_counter() - wall0,
+    )

@@ -82,11 +82,48 @@ def test_local_pool_and_serial_give_byte_identical_files(tmp_path: Path, bench_p
     assert r["trajectory"]["time_s"]
 
 
+def _model_based_body() -> str:
+    """BANANAS (torch MLPs) and REA with LcSVR, small: their floats depend on thread counts
+    unless the runner pins them."""
+    body = ""
+    if "bananas" in registry.names("optimizer"):
+        body += (
+            '[[optimizer]]\nname = "bananas"\nparams = { num_init = 5, k = 4, '
+            "ensemble_size = 2, train_epochs = 5, num_candidates = 8 }\n"
+        )
+    if "lcsvr" in registry.names("lce"):
+        body += (
+            '[[optimizer]]\nname = "rea"\nlabel = "rea-s"\nparams = { population_size = 5, '
+            'sample_size = 3 }\nlce = ["lcsvr"]\nlce_options = { n_init_full = 5 }\n'
+            "[lce.params.lcsvr]\nmin_train_size = 5\nn_configs = 5\n"
+        )
+    return body
+
+
+@pytest.mark.slow
+def test_model_based_runs_are_executor_independent(tmp_path: Path, bench_path: Path) -> None:
+    body = _model_based_body()
+    if not body:
+        pytest.skip("neither bananas nor lcsvr is installed")
+    spec = load_suite(suite_file(tmp_path, bench_path, body, seeds=1))
+    serial = run_suite(spec, tmp_path / "serial", make_executor("serial"))
+    assert not serial.failed, serial.failed
+    run_suite(spec, tmp_path / "pool", make_executor("local", jobs=2))
+    assert files(tmp_path / "serial") == files(tmp_path / "pool")
+    try:
+        import ray  # noqa: F401
+    except ImportError:
+        return
+    run_suite(spec, tmp_path / "ray", make_executor("ray", jobs=2))
+    assert files(tmp_path / "serial") == files(tmp_path / "ray")
+
+
 def test_ray_gives_byte_identical_files(tmp_path: Path, bench_path: Path) -> None:
     pytest.importorskip("ray")
     spec = load_suite(suite_file(tmp_path, bench_path, seeds=2))
     run_suite(spec, tmp_path / "serial", make_executor("serial"))
-    run_suite(spec, tmp_path / "ray", make_executor("ray", jobs=2))
+    progress = run_suite(spec, tmp_path / "ray", make_executor("ray", jobs=2))
+    assert not progress.failed, progress.failed
     assert files(tmp_path / "serial") == files(tmp_path / "ray")
 
 
@@ -209,7 +246,10 @@ def test_resume_skips_finished_runs_and_guards_the_directory(
         run_suite(other, out, make_executor("serial"), resume=True)
 
 
-def test_kill_9_then_resume_loses_and_duplicates_nothing(tmp_path: Path, bench_path: Path) -> None:
+@pytest.mark.parametrize("executor", ["serial", pytest.param("local", marks=pytest.mark.slow)])
+def test_kill_9_then_resume_loses_and_duplicates_nothing(
+    tmp_path: Path, bench_path: Path, executor: str
+) -> None:
     # runs long enough (a few tenths of a second each) that the kill lands mid-suite
     text = suite_file(tmp_path, bench_path, seeds=3).read_text().replace('"30x"', '"2000x"')
     path = tmp_path / "long.toml"
@@ -226,6 +266,8 @@ def test_kill_9_then_resume_loses_and_duplicates_nothing(tmp_path: Path, bench_p
             str(path),
             "--out",
             str(out),
+            "-e",
+            executor,
             "-j",
             "2",
             "-q",

@@ -239,4 +239,5 @@ def test_presets_parse_or_explain_what_is_missing() -> None:
                 for s in ("NAS_SIM_", "unknown optimizer", "unknown LCE", "does not exist")
             )
             continue
-        assert len(spec.seeds) == 30
+        if p.stem.startswith("x11_"):  # the paper's setups: 30 trials
+            assert len(spec.seeds) == 30
