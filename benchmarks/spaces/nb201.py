@@ -36,6 +36,7 @@ _NASLIB_EDGES = ((0, 1), (0, 2), (0, 3), (1, 2), (1, 3), (2, 3))
 _STRING_POS_OF_NASLIB_POS = tuple(EDGES.index(e) for e in _NASLIB_EDGES)
 _NASLIB_OP_OF_OP = tuple(NASLIB_OPS.index(o) for o in OPS)
 _OP_OF_NASLIB_OP = tuple(OPS.index(o) for o in NASLIB_OPS)
+_ALPHABETICAL = tuple(sorted(OPS).index(o) for o in OPS)
 
 Arch201 = tuple[int, int, int, int, int, int]
 
@@ -101,11 +102,13 @@ class NB201Space(SearchSpace):
     - ``path_naslib`` (155): NASLib's implementation, quirk included (positional blueprints
       ``[3],[0,4],[1,5],[0,2,5]`` over NASLib order, paths through ``none`` kept), for comparison
       with published numbers.
-    - ``categorical`` (6): the raw op indices, string order (the NB211 surrogate's input shape).
+    - ``categorical`` (6): the raw op indices, string order.
+    - ``nb211`` (6): NAS-Bench-x11's NB211 surrogate input (``encode_nb201``): op indices in string
+      order into the *alphabetical* op list (upstream-formats.md §1.2.3).
     """
 
     name = "nb201"
-    encodings = ("adjacency_one_hot", "path", "path_naslib", "categorical")
+    encodings = ("adjacency_one_hot", "path", "path_naslib", "categorical", "nb211")
 
     @property
     def size(self) -> int:
@@ -235,6 +238,8 @@ class NB201Space(SearchSpace):
         self.check_encoding(kind)
         if kind == "categorical":
             return np.asarray(arch, dtype=np.float64)
+        if kind == "nb211":
+            return np.asarray([_ALPHABETICAL[o] for o in arch], dtype=np.float64)
         naslib = to_naslib(arch)
         if kind == "adjacency_one_hot":
             v = np.zeros(N_EDGES * N_OPS)

@@ -37,6 +37,10 @@ def test_path_encoding_naslib_quirk_vector_and_true_paths() -> None:
     assert v.shape == (155,) and set(np.flatnonzero(v)) == {4, 22, 17, 97}
 
 
+def test_nb211_alphabetical_encoding_vector() -> None:
+    assert SPACE.encode(SPACE.parse(VECTOR), "nb211").tolist() == [2, 2, 0, 1, 1, 2]
+
+
 def test_path_encoding_drops_paths_through_none() -> None:
     all_none = (0,) * 6
     assert path_indices(all_none) == []
