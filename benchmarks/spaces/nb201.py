@@ -36,7 +36,9 @@ _NASLIB_EDGES = ((0, 1), (0, 2), (0, 3), (1, 2), (1, 3), (2, 3))
 _STRING_POS_OF_NASLIB_POS = tuple(EDGES.index(e) for e in _NASLIB_EDGES)
 _NASLIB_OP_OF_OP = tuple(NASLIB_OPS.index(o) for o in OPS)
 _OP_OF_NASLIB_OP = tuple(OPS.index(o) for o in NASLIB_OPS)
-_ALPHABETICAL = tuple(sorted(OPS).index(o) for o in OPS)
+# x11's "alphabetical" list is its own order ('none' after the convs), not sorted()
+_X11_OP_LIST = ("avg_pool_3x3", "nor_conv_1x1", "nor_conv_3x3", "none", "skip_connect")
+_ALPHABETICAL = tuple(_X11_OP_LIST.index(o) for o in OPS)
 
 Arch201 = tuple[int, int, int, int, int, int]
 
@@ -104,7 +106,8 @@ class NB201Space(SearchSpace):
       with published numbers.
     - ``categorical`` (6): the raw op indices, string order.
     - ``nb211`` (6): NAS-Bench-x11's NB211 surrogate input (``encode_nb201``): op indices in string
-      order into the *alphabetical* op list (upstream-formats.md §1.2.3).
+      order into x11's op list ``avg_pool_3x3, nor_conv_1x1, nor_conv_3x3, none, skip_connect``
+      (upstream-formats.md §1.2.3).
     """
 
     name = "nb201"
