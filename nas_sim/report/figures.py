@@ -109,7 +109,7 @@ def learning_curve_figure(
     rng = np.random.default_rng(seed)
     metric = true_bench.objective
     archs = [true_bench.space.sample(rng) for _ in range(n_archs)]
-    fig, axes = plt.subplots(1, n_archs, figsize=(4.0 * n_archs, 3.6), squeeze=False, sharey=True)
+    fig, axes = plt.subplots(1, n_archs, figsize=(4.0 * n_archs, 4.0), squeeze=False, sharey=True)
     for ax, arch in zip(axes[0], archs):
         n_true = len(true_bench.rows_of(arch)) if hasattr(true_bench, "rows_of") else 1
         for s in range(n_true):
@@ -122,7 +122,8 @@ def learning_curve_figure(
         lo, hi = np.percentile(sims, [5, 95], axis=0)
         ax.fill_between(x, lo, hi, color="tab:blue", alpha=0.3, label="surrogate 90 % band")
         ax.plot(x, sims.mean(axis=0), color="tab:blue", lw=1.5, label="surrogate mean")
-        ax.set_title(true_bench.space.format(arch), fontsize=7)
+        # NB201-style strings are long: one line per "+"-separated node keeps titles apart
+        ax.set_title(true_bench.space.format(arch).replace("|+|", "|\n|"), fontsize=6)
         ax.set_xlabel("epoch")
         ax.grid(True, alpha=0.3)
     axes[0][0].set_ylabel(metric)
