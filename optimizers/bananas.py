@@ -27,7 +27,8 @@ class BANANAS(Optimizer):
        error plus 0.2 × L1 of the output weights) on the ``encoding`` of every fully trained
        architecture; build candidates by mutating the ``num_arches_to_mutate`` best architectures
        (``num_candidates`` in all, each made by ``max_mutations`` successive ``space.mutate``
-       calls; isomorphic duplicates and architectures already evaluated are dropped); score them
+       calls; isomorphic duplicates and architectures already evaluated are dropped, and random
+       unseen architectures top the set up to ``num_candidates``); score them
        with the acquisition function and keep the best ``k`` as the next batch.
     3. Each request trains the next architecture of the batch.
 
@@ -157,6 +158,17 @@ class BANANAS(Optimizer):
                 if c not in self.seen_ and c not in classes:
                     classes.add(c)
                     out.append(child)
+        # On a tabular benchmark covering part of the space, the best architectures have few
+        # covered neighbours left to try; random unseen architectures fill the candidate set so
+        # the acquisition still chooses among num_candidates.
+        for _ in range(2 * self.num_candidates):
+            if len(out) >= self.num_candidates:
+                break
+            arch = space.sample(rng)
+            c = space.canonical(arch)
+            if c not in self.seen_ and c not in classes:
+                classes.add(c)
+                out.append(arch)
         return out
 
     def _acquisition(
