@@ -17,7 +17,7 @@ from benchmarks.surrogate.model import SurrogateModel, fit_surrogate
 MNIST1D_CONFIG: dict[str, Any] = {
     "compression": "svd",
     "model": "lgb",
-    "noise": "window",
+    "noise": "gkde",
     "model_params": {"n_estimators": 300, "num_leaves": 7, "learning_rate": 0.05},
 }
 

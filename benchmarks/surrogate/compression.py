@@ -7,6 +7,8 @@ executes code from a file.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import numpy as np
@@ -106,6 +108,19 @@ def _mlp_forward_torch(x: Any, layers: list[tuple[Array, Array]], act: str) -> A
     return x
 
 
+@contextmanager
+def single_thread_torch() -> Iterator[None]:
+    """Train small torch models on one thread, restoring the caller's setting afterwards."""
+    import torch
+
+    n = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(n)
+
+
 def _seed_torch(rng: np.random.Generator) -> Any:
     import torch
 
@@ -162,18 +177,20 @@ class VAECompression:
         opt = torch.optim.Adam([*enc.parameters(), *dec.parameters()], lr=self.lr)
         x = torch.as_tensor(z, dtype=torch.float64)
         n = len(x)
-        for _ in range(self.epochs):
-            perm = torch.randperm(n, generator=gen)
-            for s in range(0, n, self.batch_size):
-                xb = x[perm[s : s + self.batch_size]]
-                mu, logvar = enc(xb).chunk(2, dim=1)
-                eps = torch.randn(mu.shape, generator=gen, dtype=torch.float64)
-                rec = dec(mu + eps * torch.exp(0.5 * logvar))
-                kl = -0.5 * torch.sum(1 + logvar - mu**2 - logvar.exp(), dim=1).mean()
-                loss = ((rec - xb) ** 2).sum(dim=1).mean() + self.beta * kl
-                opt.zero_grad()
-                loss.backward()
-                opt.step()
+        # small networks: one thread avoids oversubscription on shared CPUs
+        with single_thread_torch():
+            for _ in range(self.epochs):
+                perm = torch.randperm(n, generator=gen)
+                for s in range(0, n, self.batch_size):
+                    xb = x[perm[s : s + self.batch_size]]
+                    mu, logvar = enc(xb).chunk(2, dim=1)
+                    eps = torch.randn(mu.shape, generator=gen, dtype=torch.float64)
+                    rec = dec(mu + eps * torch.exp(0.5 * logvar))
+                    kl = -0.5 * torch.sum(1 + logvar - mu**2 - logvar.exp(), dim=1).mean()
+                    loss = ((rec - xb) ** 2).sum(dim=1).mean() + self.beta * kl
+                    opt.zero_grad()
+                    loss.backward()
+                    opt.step()
 
         def layers(seq: Any) -> list[tuple[Array, Array]]:
             return [

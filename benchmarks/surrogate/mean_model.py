@@ -12,7 +12,12 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from benchmarks.surrogate.compression import _mlp_forward_np, _mlp_forward_torch, _seed_torch
+from benchmarks.surrogate.compression import (
+    _mlp_forward_np,
+    _mlp_forward_torch,
+    _seed_torch,
+    single_thread_torch,
+)
 
 Array = NDArray[np.float64]
 State = tuple[dict[str, Any], dict[str, Array], dict[str, str]]
@@ -146,15 +151,17 @@ class MLPMeanModel:
         xt = torch.as_tensor((x - self.x_mean_) / self.x_scale_)
         tt = torch.as_tensor(t)
         n = len(xt)
-        for _ in range(p["epochs"]):
-            perm = torch.randperm(n, generator=gen)
-            for s in range(0, n, p["batch_size"]):
-                idx = perm[s : s + p["batch_size"]]
-                loss = ((net(xt[idx]) - tt[idx]) ** 2).mean()
-                opt.zero_grad()
-                loss.backward()
-                opt.step()
-            sched.step()
+        # small networks: one thread avoids oversubscription on shared CPUs
+        with single_thread_torch():
+            for _ in range(p["epochs"]):
+                perm = torch.randperm(n, generator=gen)
+                for s in range(0, n, p["batch_size"]):
+                    idx = perm[s : s + p["batch_size"]]
+                    loss = ((net(xt[idx]) - tt[idx]) ** 2).mean()
+                    opt.zero_grad()
+                    loss.backward()
+                    opt.step()
+                sched.step()
         self.layers_ = [
             (m.weight.detach().numpy().copy(), m.bias.detach().numpy().copy())
             for m in net
