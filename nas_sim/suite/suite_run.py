@@ -38,16 +38,26 @@ def run_suite(
     """Run every cell of ``spec`` that has no result in ``out`` yet.
 
     A directory that already holds runs is only continued with ``resume=True``, and only if its
-    manifest describes the same grid (same spec hash). Failed runs are retried on resume.
+    manifest describes the same grid (same spec hash) or one the new grid contains (a suite
+    extended with more seeds, optimizers, …; run ids derive from the cells, so old results stay
+    valid). Failed runs are retried on resume.
     """
     cells = spec.expand()
     store = ResultsStore(out)
     if store.manifest_path.exists():
         old = store.read_manifest()
-        if old.get("spec_hash") != spec.spec_hash():
+        old_ids = {r["run_id"] for r in old.get("runs", [])}
+        grown = old_ids <= {c.run_id for c in cells}  # e.g. more seeds: every old run stays valid
+        if old.get("spec_hash") != spec.spec_hash() and not (resume and grown):
             raise SuiteStoreError(
                 f"{str(out)!r} holds results of another suite grid ({old.get('name')!r}, spec hash "
                 f"{str(old.get('spec_hash'))[:12]}); choose another --out directory"
+                + (
+                    ""
+                    if not grown
+                    else " (or pass --resume to extend it: the new grid contains "
+                    "every run of the old one)"
+                )
             )
         if not resume and (store.finished_ids() or store.failed_ids()):
             raise SuiteStoreError(

@@ -64,6 +64,11 @@ params = {{ population_size = 5, sample_size = 3 }}
     return path
 
 
+def _write(path: Path, text: str) -> Path:
+    path.write_text(text)
+    return path
+
+
 def files(root: Path) -> dict[str, bytes]:
     return {
         str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()
@@ -241,9 +246,19 @@ def test_resume_skips_finished_runs_and_guards_the_directory(
     progress = run_suite(spec, out, make_executor("serial"), resume=True)
     assert progress.skipped == 5 and progress.ok == 3
     assert files(out) == reference
-    other = load_suite(suite_file(tmp_path, bench_path, seeds=3))
+    text = suite_file(tmp_path, bench_path, seeds=3).read_text().replace('"30x"', '"31x"')
+    other = load_suite(_write(tmp_path / "other.toml", text))
     with pytest.raises(SuiteStoreError, match="another suite grid"):
         run_suite(other, out, make_executor("serial"), resume=True)
+    # more seeds: the old grid is part of the new one, so --resume extends the directory
+    more = load_suite(suite_file(tmp_path, bench_path, seeds=3))
+    with pytest.raises(SuiteStoreError, match="pass --resume to extend it"):
+        run_suite(more, out, make_executor("serial"))
+    progress = run_suite(more, out, make_executor("serial"), resume=True)
+    assert progress.skipped == 8 and progress.ok == 4
+    assert {k: v for k, v in files(out).items() if k in reference and k != "manifest.json"} == {
+        k: v for k, v in reference.items() if k != "manifest.json"
+    }
 
 
 @pytest.mark.parametrize("executor", ["serial", pytest.param("local", marks=pytest.mark.slow)])
