@@ -163,8 +163,13 @@ class RayExecutor(Executor):
         task = ray.remote(num_cpus=1, max_retries=0)(self.fn)
         refs = [task.remote(cell, self.plugins) for cell in cells]
         while refs:
+            # take every result that is ready (at least one): a wait per result would scan the
+            # pending list once per run, quadratic in the size of a large suite
             done, refs = ray.wait(refs, num_returns=1)
-            yield ray.get(done[0])
+            if refs:
+                more, refs = ray.wait(refs, num_returns=len(refs), timeout=0)
+                done += more
+            yield from ray.get(done)
 
     def close(self) -> None:
         if self._started:

@@ -16,6 +16,7 @@ from benchmarks.curve_set import write_curve_set
 from nas_sim import registry
 from nas_sim.results import load_result
 from nas_sim.suite import (
+    ExecutorError,
     ResultsStore,
     SuiteSpecError,
     SuiteStoreError,
@@ -130,6 +131,19 @@ def test_ray_gives_byte_identical_files(tmp_path: Path, bench_path: Path) -> Non
     progress = run_suite(spec, tmp_path / "ray", make_executor("ray", jobs=2))
     assert not progress.failed, progress.failed
     assert files(tmp_path / "serial") == files(tmp_path / "ray")
+
+
+def test_ray_executor_without_ray_is_a_clear_error(
+    tmp_path: Path, bench_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setitem(sys.modules, "ray", None)  # makes `import ray` fail
+    spec = load_suite(suite_file(tmp_path, bench_path, seeds=1))
+    with pytest.raises(ExecutorError, match=r"pip install 'nas-sim\[ray\]'"):
+        run_suite(spec, tmp_path / "out", make_executor("ray", jobs=1))
+    with pytest.raises(
+        ValueError, match="unknown executor 'dask'; choose from: local, ray, serial"
+    ):
+        make_executor("dask")
 
 
 def test_a_raising_run_is_recorded_as_failed_and_the_suite_goes_on(
