@@ -139,8 +139,9 @@ def test_bananas_acquisitions_run(synthetic_benchmark, acquisition: str) -> None
 
 def test_bohb_proposes_from_its_kde_once_it_has_data(synthetic_benchmark) -> None:
     opt = api.make_optimizer("bohb", random_fraction=0.0)
-    # the first bracket's 9 one-epoch results are enough for a model (7 points for NB201)
-    api.run(synthetic_benchmark, opt, budget="1000x", max_jobs=12)
+    # hpbandster fits once a budget has min_points_in_model good + as many bad points (7 + 7 for
+    # NB201): the second round of brackets brings the one-epoch rung to 18 results
+    api.run(synthetic_benchmark, opt, budget="1000x", max_jobs=35)
     assert opt.generator_.kde_models, "the KDE was never fitted"
 
 

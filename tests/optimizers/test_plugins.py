@@ -35,6 +35,11 @@ def test_template_registers_and_passes_the_contract(synthetic_set_path: Path) ->
     assert skipped == []
 
 
+def test_readme_example_passes_the_contract(synthetic_set_path: Path) -> None:
+    example = str(EXAMPLES / "my_optimizer.py")
+    assert check_optimizer("greedy", synthetic_set_path, plugins=[example], n_jobs=20) == []
+
+
 def test_example_package_entry_point_and_contract(
     synthetic_set_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
