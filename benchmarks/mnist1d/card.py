@@ -154,8 +154,10 @@ def render_card(stats: dict[str, Any], provenance: dict[str, Any]) -> str:
         "(fraction); train metrics are running means over the epoch's mini-batches, val/test are "
         "evaluated after the epoch. `epoch_time_s`: fitted cost (below). Run metadata: `params`, "
         "`flops`, `cell_ops`, `device`, `measured_epoch_time_s` / `measured_epoch_time_median_s` "
-        "(mean / median over epochs of the measured seconds of the training pass), `run_wall_s` "
-        "(whole run incl. evaluation).",
+        "(mean / median over epochs of the measured wall seconds of the training pass), "
+        "`measured_epoch_cpu_s` (mean CPU seconds of the training pass; NaN for the runs of the "
+        "first generator session, which did not record it), `run_wall_s` (whole run incl. "
+        "evaluation).",
         "- Cells were chosen by the generator's priority plan: 14 sparse/degenerate cells (all "
         "`none`, output disconnected, pure skip, pure pool, single edges, all 1×1/3×3 convs, …) "
         "plus random cells drawn uniformly from the 6,466 classes; the first 60 of them get every "
@@ -223,9 +225,9 @@ def render_card(stats: dict[str, Any], provenance: dict[str, Any]) -> str:
         "",
         "### Simulated cost (`epoch_time_s`)",
         "",
-        "Measured seconds depend on machine load, so the per-epoch cost is a fit "
-        f"over all {etm['n_runs']} runs of each run's median measured training-pass seconds "
-        "(the median resists bursts of other jobs on the shared machine): "
+        "Measured seconds depend on machine load, so the per-epoch cost is a fit to the "
+        f"{provenance['epoch_time_fit_on']} (on a shared machine CPU time, unlike wall time, "
+        "measures the network rather than the other jobs): "
         f"`epoch_time_s = {etm['intercept_s']:.4g} + {etm['s_per_flop']:.4g}·FLOPs + "
         f"{etm['s_per_param']:.4g}·params + {etm['s_per_op']:.4g}·ops` (non-negative least "
         f"squares, R² = {etm['r2']:.3f}), constant over a run's epochs. FLOPs = "

@@ -114,11 +114,12 @@ def train_run(
             "test_loss",
             "test_accuracy",
             "measured_epoch_time_s",
+            "measured_epoch_cpu_s",
         )
     }
     for _ in range(training.epochs):
         model.train()
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.process_time()
         perm = torch.randperm(n, generator=order_gen).to(device)
         loss_sum = torch.zeros((), device=device)
         correct = torch.zeros((), dtype=torch.int64, device=device)
@@ -136,6 +137,9 @@ def train_run(
         if device.type == "cuda":
             torch.cuda.synchronize(device)
         curves["measured_epoch_time_s"].append(time.perf_counter() - t0)
+        # CPU seconds of this process: on a shared machine, unlike wall time, barely affected by
+        # other jobs (meaningless on CUDA, where the work is asynchronous on the GPU)
+        curves["measured_epoch_cpu_s"].append(time.process_time() - c0)
         curves["train_loss"].append(float(loss_sum) / n)
         curves["train_accuracy"].append(int(correct) / n)
         for split, (x, y) in (("val", (x_va, y_va)), ("test", (x_te, y_te))):

@@ -53,7 +53,8 @@ def tiny_data():
 
 
 def _curves(rec: dict) -> dict:
-    return {k: v for k, v in rec.items() if k not in ("measured_epoch_time_s", "run_wall_s")}
+    """A run record without its timings (which differ between identical runs)."""
+    return {k: v for k, v in rec.items() if not k.startswith(("measured_", "run_wall", "run_cpu"))}
 
 
 # ----------------------------------------------------------------- network and data
