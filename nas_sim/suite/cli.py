@@ -104,7 +104,7 @@ def run_cmd(
     quiet: bool,
 ) -> None:
     """Run every cell of SUITE.toml (a file or a preset name) and store one result per run."""
-    from nas_sim import api, registry
+    from nas_sim import registry
     from nas_sim.suite.executors import ExecutorError, make_executor
     from nas_sim.suite.spec import SuiteSpecError, load_suite
     from nas_sim.suite.store import SuiteStoreError
@@ -137,14 +137,6 @@ def run_cmd(
     )
     if dry_run:
         return
-    # Load each benchmark once up front: a missing data file is one clear error, not N failed runs.
-    for b in spec.benchmarks:
-        try:
-            api.load_benchmark(b.ref)
-        except Exception as exc:
-            raise _error(
-                f"{path}: benchmark {b.label!r} ({b.ref}) cannot be loaded: {exc}"
-            ) from exc
     try:
         ex = make_executor(executor, jobs=jobs, address=address, plugins=plugin)
     except ValueError as exc:

@@ -50,9 +50,16 @@ class ResultsStore:
         return self.root / "failed" / f"{run_id}.json"
 
     # ---------------------------------------------------------------- manifest
-    def write_manifest(self, spec: SuiteSpec, cells: list[RunSpec]) -> None:
+    def write_manifest(
+        self,
+        spec: SuiteSpec,
+        cells: list[RunSpec],
+        benchmarks: dict[str, dict[str, str]] | None = None,
+    ) -> None:
+        """``benchmarks``: label → ``{"ref", "fingerprint"}`` of the data the runs used."""
         self.root.mkdir(parents=True, exist_ok=True)
         manifest = {
+            "benchmarks": benchmarks or {},
             "format": MANIFEST_FORMAT,
             "version": MANIFEST_VERSION,
             "name": spec.name,

@@ -2,14 +2,33 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from nas_sim.suite.executors import Executor
-from nas_sim.suite.runner import Outcome
+from nas_sim.suite.runner import Outcome, benchmark_for
 from nas_sim.suite.spec import SuiteSpec
 from nas_sim.suite.store import ResultsStore, SuiteStoreError
+
+
+def benchmark_fingerprints(spec: SuiteSpec) -> dict[str, dict[str, str]]:
+    """Label → ``{"ref", "fingerprint"}``: a hash of each benchmark's ``describe()`` (space,
+    epochs, metrics, mean training time, best known architecture, data provenance …)."""
+    out = {}
+    for b in spec.benchmarks:
+        try:
+            described = benchmark_for(b.ref).describe()
+        except Exception as exc:
+            raise SuiteStoreError(
+                f"{spec.source}: benchmark {b.label!r} ({b.ref}) cannot be loaded: "
+                f"{type(exc).__name__}: {exc}"
+            ) from exc
+        text = json.dumps(described, sort_keys=True, default=str)
+        out[b.label] = {"ref": b.ref, "fingerprint": hashlib.sha256(text.encode()).hexdigest()}
+    return out
 
 
 @dataclass
@@ -34,6 +53,7 @@ def run_suite(
     resume: bool = False,
     on_outcome: Callable[[Outcome, SuiteProgress], None] | None = None,
     on_start: Callable[[SuiteProgress], None] | None = None,
+    check_benchmarks: bool = True,
 ) -> SuiteProgress:
     """Run every cell of ``spec`` that has no result in ``out`` yet.
 
@@ -41,11 +61,25 @@ def run_suite(
     manifest describes the same grid (same spec hash) or one the new grid contains (a suite
     extended with more seeds, optimizers, …; run ids derive from the cells, so old results stay
     valid). Failed runs are retried on resume.
+
+    With ``check_benchmarks`` every benchmark is loaded here first (a missing data file is one
+    clear error, not a failed run per cell) and fingerprinted; resuming on benchmarks whose
+    fingerprint changed (regenerated data, another surrogate) is refused, so a directory never
+    mixes results of two versions of a benchmark.
     """
     cells = spec.expand()
     store = ResultsStore(out)
+    prints = benchmark_fingerprints(spec) if check_benchmarks else {}
     if store.manifest_path.exists():
         old = store.read_manifest()
+        for label, info in old.get("benchmarks", {}).items():
+            new = prints.get(label)
+            if new is not None and new["ref"] == info["ref"] and new != info:
+                raise SuiteStoreError(
+                    f"benchmark {label!r} ({info['ref']}) changed since {str(out)!r} was started "
+                    "(its description differs: regenerated data, another surrogate?); resuming "
+                    "would mix results of two versions. Choose another --out directory"
+                )
         old_ids = {r["run_id"] for r in old.get("runs", [])}
         grown = old_ids <= {c.run_id for c in cells}  # e.g. more seeds: every old run stays valid
         if old.get("spec_hash") != spec.spec_hash() and not (resume and grown):
@@ -64,7 +98,7 @@ def run_suite(
                 f"{str(out)!r} already holds {len(store.finished_ids())} finished run(s) of this "
                 "suite; pass --resume to continue it or choose another --out directory"
             )
-    store.write_manifest(spec, cells)
+    store.write_manifest(spec, cells, prints)
     finished = store.finished_ids()
     todo = [c for c in cells if c.run_id not in finished]
     progress = SuiteProgress(total=len(cells), skipped=len(cells) - len(todo))

@@ -76,3 +76,9 @@ class RecordingLCE(Optimizer):
 
     def tell(self, result: Result) -> None:
         self.inner.tell(result)
+
+
+@register("benchmark", "test-broken-bench")
+def broken_benchmark() -> Any:
+    """A registered benchmark whose data file is missing."""
+    raise FileNotFoundError("curves.parquet does not exist (run the generator first)")

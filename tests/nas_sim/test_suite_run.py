@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -23,6 +24,7 @@ from nas_sim.suite import (
     export_runs,
     load_suite,
     make_executor,
+    parse_suite,
     run_suite,
     runs_table,
 )
@@ -212,6 +214,38 @@ def test_lce_cells_construct_the_wrapper_with_method_and_options(
         for r in store.load_results()
     }
     assert res[("rea-test-last(E=3)", 1, 2)]["trajectory"] == res[("rea", 1, 2)]["trajectory"]
+
+
+def test_resume_refuses_a_benchmark_whose_data_changed(tmp_path: Path) -> None:
+    bench = tmp_path / "data.parquet"
+    write_curve_set(synthetic_nb201_set(30, 1, 6, seed=1), bench)
+    spec = load_suite(suite_file(tmp_path, bench, seeds=1))
+    run_suite(spec, tmp_path / "out", make_executor("serial"))
+    manifest = json.loads((tmp_path / "out" / "manifest.json").read_text())
+    assert manifest["benchmarks"]["syn"]["ref"] == str(bench.resolve())
+    from nas_sim.suite import runner
+
+    write_curve_set(synthetic_nb201_set(30, 1, 6, seed=2), bench)  # regenerated data
+    runner._benchmarks.clear()  # a new process would load the file afresh
+    with pytest.raises(SuiteStoreError, match="'syn'.*changed since"):
+        run_suite(
+            load_suite(suite_file(tmp_path, bench, seeds=1)),
+            tmp_path / "out",
+            make_executor("serial"),
+            resume=True,
+        )
+
+
+def test_missing_benchmark_data_is_one_clear_error(tmp_path: Path, bench_path: Path) -> None:
+    spec = parse_suite(
+        {"suite": {}, "benchmark": [{"name": "test-broken-bench"}], "optimizer": [{"name": "rs"}]},
+        source="b.toml",
+    )
+    with pytest.raises(
+        SuiteStoreError, match="b.toml: benchmark 'test-broken-bench'.*cannot be loaded"
+    ):
+        run_suite(spec, tmp_path / "out", make_executor("serial"))
+    assert not (tmp_path / "out" / "runs").exists()
 
 
 def test_registered_lce_method_wraps_the_optimizer_itself(tmp_path: Path, bench_path: Path) -> None:
