@@ -59,7 +59,9 @@ class EvalRow:
 
 
 def _read_nlp_logs(folder: Path, metric: str) -> CurveData:
-    """Minimal NAS-Bench-NLP log reader (upstream-formats §2.5.1); diverged runs are skipped."""
+    """Minimal NAS-Bench-NLP log reader (upstream-formats §2.5.1), used when the official importer
+    (``benchmarks.importers.nlp_logs``) is not installed. Diverged runs are skipped. Architectures
+    are identified by recipe id (isomorphic recipes are not merged)."""
     key = {"val_loss": "val_losses", "train_loss": "train_losses"}.get(metric)
     if key is None:
         raise ValueError(f"NAS-Bench-NLP logs have val_loss and train_loss, not {metric!r}")
@@ -96,7 +98,18 @@ def load_curves(spec: str | os.PathLike[str], metric: str | None = None) -> Curv
             raise ValueError(
                 f"{path} is a folder without NAS-Bench-NLP logs (log_stats_model_*.json)"
             )
-        return _read_nlp_logs(path, metric or "val_loss")
+        try:  # the official importer groups isomorphic recipes under one canonical architecture
+            from benchmarks.importers.nlp_logs import import_nlp_logs
+        except ImportError:
+            return _read_nlp_logs(path, metric or "val_loss")
+        cs, report = import_nlp_logs(path)
+        m = metric or cs.objective
+        if m not in cs.metrics:
+            raise ValueError(
+                f"metric {m!r} is not in the NLP logs; they have: {', '.join(cs.metrics)}"
+            )
+        skipped = [(s.file, s.reason) for s in report.skipped]
+        return CurveData(path.name, m, np.asarray(cs.metrics[m]), list(cs.archs), skipped)
     if path.suffix != ".parquet":
         raise ValueError(
             f"unknown curve set {text!r}: give a .parquet learning-curve set, 'mnist1d' or a "

@@ -134,3 +134,14 @@ def test_nlp_logs_reader_skips_diverged_runs_by_name():
     assert len(data.skipped) == 3
     assert all(f.startswith("log_stats_model_") and "nan" in why for f, why in data.skipped)
     assert np.isfinite(data.curves).all()
+
+
+@pytest.mark.skipif(not NLP.is_dir(), reason="shared NAS-Bench-NLP logs not available")
+def test_minimal_nlp_reader_agrees_with_the_importer():
+    from lce.evaluate import _read_nlp_logs
+
+    minimal = _read_nlp_logs(NLP, "val_loss")
+    official = load_curves(NLP)
+    assert minimal.curves.shape == official.curves.shape == (171, 50)
+    assert sorted(f for f, _ in minimal.skipped) == sorted(f for f, _ in official.skipped)
+    np.testing.assert_allclose(np.sort(minimal.curves[:, -1]), np.sort(official.curves[:, -1]))
