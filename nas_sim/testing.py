@@ -30,6 +30,7 @@ a learning-curve file). It is skipped for optimizers defined in ``__main__`` or 
 
 from __future__ import annotations
 
+import functools
 import importlib
 import json
 import os
@@ -261,11 +262,25 @@ def _first_difference(a: list[list[Any]], b: list[list[Any]]) -> str:
 
 
 def _skip(reason: str) -> None:
-    if "pytest" in sys.modules:
-        import pytest
-
-        pytest.skip(reason)
     raise CheckSkipped(reason)
+
+
+def _check(fn: Callable[..., None]) -> Callable[..., None]:
+    """A check callable from pytest: CheckSkipped becomes a pytest skip there.
+    ``check_optimizer`` calls the undecorated function (``__wrapped__``) and collects skips."""
+
+    @functools.wraps(fn)
+    def run(*args: Any, **kwargs: Any) -> None:
+        try:
+            fn(*args, **kwargs)
+        except CheckSkipped as exc:
+            if "pytest" not in sys.modules:
+                raise
+            import pytest
+
+            pytest.skip(str(exc))
+
+    return run
 
 
 def _spec_of(optimizer: OptimizerSpec) -> str | None:
@@ -298,6 +313,7 @@ def _resolve(spec: str) -> OptimizerSpec:
 
 
 # --------------------------------------------------------------------------- the checks
+@_check
 def check_requests_valid(
     optimizer: OptimizerSpec,
     benchmark: BenchmarkSpec,
@@ -310,6 +326,7 @@ def check_requests_valid(
     _simulate(optimizer, _bench(benchmark), kwargs=kwargs, n_jobs=n_jobs)
 
 
+@_check
 def check_hyperparameters_json(
     optimizer: OptimizerSpec,
     benchmark: BenchmarkSpec,
@@ -326,6 +343,7 @@ def check_hyperparameters_json(
         raise ContractError(f"hyperparameters() is not JSON-able: {hp!r} ({exc})") from exc
 
 
+@_check
 def check_deterministic(
     optimizer: OptimizerSpec,
     benchmark: BenchmarkSpec,
@@ -346,6 +364,7 @@ def check_deterministic(
         )
 
 
+@_check
 def check_seeds_differ(
     optimizer: OptimizerSpec,
     benchmark: BenchmarkSpec,
@@ -370,6 +389,7 @@ def check_seeds_differ(
         )
 
 
+@_check
 def check_reproducible_in_fresh_process(
     optimizer: OptimizerSpec,
     benchmark: BenchmarkSpec,
@@ -412,6 +432,7 @@ def check_reproducible_in_fresh_process(
         )
 
 
+@_check
 def check_blind_to_test_metrics(
     optimizer: OptimizerSpec,
     benchmark: BenchmarkSpec,
@@ -430,6 +451,7 @@ def check_blind_to_test_metrics(
         )
 
 
+@_check
 def check_parallel_workers(
     optimizer: OptimizerSpec,
     benchmark: BenchmarkSpec,
@@ -448,6 +470,7 @@ def check_parallel_workers(
         )
 
 
+@_check
 def check_stopped_results(
     optimizer: OptimizerSpec,
     benchmark: BenchmarkSpec,
@@ -512,7 +535,8 @@ def check_optimizer(
     failures, skipped = [], []
     for check in checks:
         try:
-            check(optimizer, benchmark, kwargs=kwargs, plugins=plugins, n_jobs=n_jobs)
+            raw = getattr(check, "__wrapped__", check)
+            raw(optimizer, benchmark, kwargs=kwargs, plugins=plugins, n_jobs=n_jobs)
         except CheckSkipped as exc:
             skipped.append(f"{check.__name__}: {exc}")
         except ContractError as exc:

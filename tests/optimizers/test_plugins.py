@@ -68,3 +68,15 @@ def test_a_broken_optimizer_fails_with_named_rules(synthetic_set_path: Path) -> 
     text = str(err.value)
     assert "check_deterministic" in text and "check_requests_valid" not in text
     assert sys.modules["tests.optimizers.broken"]  # importable, so the fresh process ran too
+
+
+def test_unimportable_optimizers_skip_only_the_fresh_process_check(
+    synthetic_set_path: Path,
+) -> None:
+    from optimizers.random_search import RandomSearch
+
+    class Local(RandomSearch):  # defined in a function: a fresh process cannot import it
+        pass
+
+    skipped = check_optimizer(Local, synthetic_set_path, n_jobs=10)
+    assert len(skipped) == 1 and skipped[0].startswith("check_reproducible_in_fresh_process")
