@@ -16,7 +16,6 @@ from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
-from scipy import stats
 
 from benchmarks.curve_set import CurveSet
 from benchmarks.surrogate.model import SurrogateModel, arch_means, group_runs
@@ -127,6 +126,8 @@ def _r2(y: Array, p: Array) -> float:
 
 
 def _tau(y: Array, p: Array) -> float:
+    from scipy import stats  # lazily: scipy.stats costs ~1 s of every `nas-sim` start
+
     return float(stats.kendalltau(y, p).statistic)
 
 
