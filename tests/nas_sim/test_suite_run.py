@@ -313,10 +313,13 @@ def test_resume_skips_finished_runs_and_guards_the_directory(
 def test_kill_9_then_resume_loses_and_duplicates_nothing(
     tmp_path: Path, bench_path: Path, executor: str
 ) -> None:
-    # runs long enough (a few tenths of a second each) that the kill lands mid-suite
-    text = suite_file(tmp_path, bench_path, seeds=3).read_text().replace('"30x"', '"2000x"')
-    path = tmp_path / "long.toml"
-    path.write_text(text)
+    # random search with budgets so long that each run takes a few tenths of a second: the kill
+    # lands mid-suite
+    path = _write(
+        tmp_path / "long.toml",
+        f'[suite]\nseeds = 3\nbudget = ["8000x", "10000x"]\nworkers = [1, 2]\n'
+        f'[[benchmark]]\npath = "{bench_path}"\nlabel = "syn"\n[[optimizer]]\nname = "rs"\n',
+    )
     spec = load_suite(path)
     n = len(spec.expand())
     out = tmp_path / "killed"
