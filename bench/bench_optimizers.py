@@ -36,7 +36,9 @@ def _benchmark_spec(name: str) -> str:
     return str(SYNTHETIC)
 
 
-def _one(job: tuple[str, str, int, str]) -> tuple[str, int, list[float], list[float | None], float]:
+def _one(
+    job: tuple[str, str, int, str],
+) -> tuple[str, int, list[float], list[float | None], float, str | None]:
     bench, opt, seed, budget = job
     import torch
 
@@ -47,7 +49,13 @@ def _one(job: tuple[str, str, int, str]) -> tuple[str, int, list[float], list[fl
         _CACHE[bench] = api.load_benchmark(bench)
     t0 = time.process_time()  # CPU seconds: robust to other load on the machine
     r = api.run(_CACHE[bench], opt, seed=seed, budget=budget)
-    return opt, seed, r.trajectory.time_s, r.trajectory.regret, time.process_time() - t0
+    cpu = time.process_time() - t0
+    return opt, seed, r.trajectory.time_s, r.trajectory.regret, cpu, r.summary.incumbent
+
+
+def _archs(bench) -> list[str]:  # type: ignore[no-untyped-def]
+    """Every architecture of a tabular benchmark (its curve set's distinct strings)."""
+    return sorted(set(bench.curve_set.archs))
 
 
 def _regret_at(times: list[float], regrets: list[float | None], t: float) -> float:
@@ -90,7 +98,7 @@ def main() -> None:
     per_opt_s = {o: sum(r[4] for r in out if r[0] == o) for o in opts}
 
     table = {o: np.full((args.seeds, len(FRACTIONS)), np.nan) for o in opts}
-    for o, s, times, regrets, _ in out:
+    for o, s, times, regrets, *_ in out:
         table[o][s] = [_regret_at(times, regrets, f * budget_s) for f in FRACTIONS]
     print(
         f"\nmean regret (x100, test {b.test_metric}) at fractions of the budget; "
@@ -110,6 +118,23 @@ def main() -> None:
     print(
         f"runs without a fully trained incumbent at {FRACTIONS[0]:.0%} (left out of the mean): "
         + ", ".join(f"{o} {missing[o]}" for o in opts)
+    )
+    # Search quality apart from validation/test disagreement: how far the final incumbent's
+    # expected validation metric is from the best expected validation metric in the table.
+    sign = 1.0 if b.maximize else -1.0
+    best_val = max(sign * b.expected_final(b.space.parse(a))[0] for a in _archs(b))
+    val_regret = {o: [] for o in opts}
+    for o, _, _, _, _, inc in out:
+        if inc is not None:
+            val_regret[o].append(best_val - sign * b.expected_final(b.space.parse(inc))[0])
+    print(
+        "final validation regret (x100; best expected val - incumbent's), ratio to rs: "
+        + ", ".join(
+            f"{o} {100 * np.mean(val_regret[o]):.3f} "
+            f"({np.mean(val_regret[o]) / max(np.mean(val_regret['rs']), 1e-12):.2f})"
+            for o in opts
+            if val_regret[o] and "rs" in val_regret
+        )
     )
     se = {o: np.nanstd(table[o][:, -1]) / np.sqrt(args.seeds) for o in opts}
     print(

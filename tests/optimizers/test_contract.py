@@ -15,8 +15,23 @@ N_JOBS = 30
 KWARGS = {"bananas": {"num_init": 8, "k": 4, "train_epochs": 30}, "bohb": {"num_samples": 32}}
 
 
-@pytest.mark.parametrize("check", OPTIMIZER_CHECKS, ids=lambda c: c.__name__)
-@pytest.mark.parametrize("name", BUILT_INS)
+#: a fresh interpreter importing torch / hpbandster takes 10-15 s on a loaded machine
+HEAVY_IMPORTS = ("bananas", "bohb")
+SYNTHETIC_CASES = [
+    pytest.param(
+        name,
+        check,
+        id=f"{name}-{check.__name__}",
+        marks=[pytest.mark.slow]
+        if check is check_reproducible_in_fresh_process and name in HEAVY_IMPORTS
+        else [],
+    )
+    for name in BUILT_INS
+    for check in OPTIMIZER_CHECKS
+]
+
+
+@pytest.mark.parametrize(("name", "check"), SYNTHETIC_CASES)
 def test_contract_synthetic(name: str, check, synthetic_set_path: Path) -> None:
     check(name, synthetic_set_path, kwargs=KWARGS.get(name), n_jobs=N_JOBS)
 
