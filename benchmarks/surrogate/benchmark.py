@@ -59,9 +59,17 @@ class SurrogateBenchmark(Benchmark):
         return cls(load_surrogate(path), name=name or str(path), noise=noise)
 
     # ------------------------------------------------------------- interface
-    @property
+    @cached_property
     def space(self) -> SearchSpace:
-        return self.model.space
+        # A model with extra features (NB111's 4-epoch accuracies, NLP11's first three epochs)
+        # can only answer architectures whose extra features it stored, so optimizers search
+        # those (x11 trained NLP recipes for 3 epochs at query time; we have no training here).
+        model = self.model
+        if model.feature_spec.n_extra and model.extra_table_:
+            from benchmarks.covered_subspace import CoveredSubspace
+
+            return CoveredSubspace(model.space, [model.space.parse(k) for k in model.extra_table_])
+        return model.space
 
     @property
     def max_epochs(self) -> int:

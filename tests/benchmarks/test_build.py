@@ -72,6 +72,24 @@ def test_build_nlp11_with_surrogate_runs(tmp_path):
             ],
         )
         assert res.exit_code == 0, res.output
+    # the surrogate needs each recipe's first three epochs as features: it searches the recipes
+    # it stored them for, so a run on it works end to end
+    res = runner.invoke(
+        main,
+        [
+            "run",
+            "--benchmark",
+            str(tmp_path / "b" / "surrogate"),
+            "--optimizer",
+            "rea",
+            "--budget",
+            "10x",
+            "--json",
+            "-q",
+        ],
+    )
+    assert res.exit_code == 0, res.output
+    assert json.loads(res.output)["full_trainings"] > 0
 
 
 def test_build_nb311_from_folder(tmp_path):
