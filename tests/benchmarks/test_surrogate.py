@@ -240,8 +240,13 @@ def test_extra_features_from_the_curves(synth) -> None:  # type: ignore[no-untyp
     unknown = next(
         a for a in m.space.unique_architectures() if m.space.format(a) not in set(synth.archs)
     )
-    with pytest.raises(SurrogateError, match="extra features"):
+    # the benchmark only offers architectures whose extra features it stored ...
+    assert b.space.size == len(set(synth.archs)) and not b.space.is_covered(unknown)
+    with pytest.raises(InvalidArchitectureError, match="not covered by this benchmark"):
         b.curve(unknown, 0)
+    # ... and the model itself names what is missing
+    with pytest.raises(SurrogateError, match="extra features"):
+        m.features([unknown])
     x = m.features([unknown], extra=np.array([[0.5, 0.4]]))
     assert m.predict_joint(x).shape == (1, len(m.metrics) * synth.max_epochs)
 
