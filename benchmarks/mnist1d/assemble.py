@@ -125,7 +125,7 @@ def to_curve_set(
             "torch": torch.__version__,
             "python": platform.python_version(),
         },
-        "training_core_seconds": float(np.sum(mtimes)),
+        "training_wall_seconds_sum": float(np.sum(mtimes)),
         "epoch_time_model": asdict(model),
         "epoch_time_fit_on": fit_on,
         "cell_ops_definition": "live (built) non-none cell edges times the number of cells",
@@ -150,6 +150,7 @@ def to_curve_set(
             "measured_epoch_time_median_s": measured_median,
             "measured_epoch_cpu_s": cpu,
             "run_wall_s": np.array(mtimes),
+            "run_cpu_s": np.array([float(r.get("run_cpu_s", np.nan)) for r in records]),
         },
         provenance=provenance,
     )
@@ -160,6 +161,7 @@ def build(
     out: str | os.PathLike[str],
     generate_command: str | None = None,
     wall_clock_s: float | None = None,
+    notes: str | None = None,
 ) -> list[Path]:
     """Write ``curves.parquet`` (+ ``curves.json``), ``stats.json`` and ``DATA_CARD.md`` to ``out``."""
     from benchmarks.mnist1d.card import write_card
@@ -168,7 +170,12 @@ def build(
     cs = to_curve_set(config, records, generate_command)
     if wall_clock_s is None:
         wall_clock_s = _wall_clock_s(Path(runs_folder))
-    cs = CurveSet(**{**cs.__dict__, "provenance": {**cs.provenance, "wall_clock_s": wall_clock_s}})
+    cs = CurveSet(
+        **{
+            **cs.__dict__,
+            "provenance": {**cs.provenance, "wall_clock_s": wall_clock_s, "notes": notes},
+        }
+    )
     out = Path(out)
     try:
         out.mkdir(parents=True, exist_ok=True)

@@ -49,6 +49,11 @@ def _summary(v: np.ndarray) -> dict[str, float]:
     }
 
 
+def _cpu_summary(v: np.ndarray) -> dict[str, float] | None:
+    v = v[np.isfinite(v)]  # runs of the first generator session did not record CPU time
+    return {**_summary(v), "n_runs": int(len(v))} if len(v) else None
+
+
 def compute_stats(cs: CurveSet) -> dict[str, Any]:
     """Every number of the card, from the curve set alone (JSON-able, floats rounded)."""
     from scipy.stats import kendalltau, spearmanr
@@ -115,6 +120,7 @@ def compute_stats(cs: CurveSet) -> dict[str, Any]:
         "cell_ops": _summary(np.asarray(cs.run_info["cell_ops"], dtype=np.float64)),
         "measured_epoch_time_s": _summary(np.asarray(cs.run_info["measured_epoch_time_s"])),
         "run_wall_s": _summary(np.asarray(cs.run_info["run_wall_s"])),
+        "run_cpu_s": _cpu_summary(np.asarray(cs.run_info["run_cpu_s"], dtype=np.float64)),
         "fitted_run_time_s": _summary(run_cost),
         "epoch_time_model": {k: _r(v) if isinstance(v, float) else v for k, v in etm.items()},
     }
@@ -218,10 +224,21 @@ def render_card(stats: dict[str, Any], provenance: dict[str, Any]) -> str:
         f"Devices: {', '.join(provenance['devices'])}; machine {hw['machine']} "
         f"({hw['processor']}), {hw['cpu_count']} cores shared with other jobs, torch "
         f"{hw['torch']}, Python {hw['python']}. Wall clock from the first to the last run: "
-        f"{provenance.get('wall_clock_s', 0.0) / 60:.1f} min; "
-        f"{provenance['training_core_seconds'] / 3600:.2f} core-hours of training. Seconds per "
-        f"run (incl. evaluation, 2 runs in parallel): median {stats['run_wall_s']['median']:.2f}, "
-        f"range {stats['run_wall_s']['min']:.2f}–{stats['run_wall_s']['max']:.2f}.",
+        f"{provenance.get('wall_clock_s', 0.0) / 60:.1f} min"
+        + (f" ({provenance['notes']})" if provenance.get("notes") else "")
+        + ". Wall seconds "
+        f"per run (incl. evaluation): median {stats['run_wall_s']['median']:.2f}, range "
+        f"{stats['run_wall_s']['min']:.2f}–{stats['run_wall_s']['max']:.2f}, sum "
+        f"{provenance['training_wall_seconds_sum'] / 3600:.2f} h. "
+        + (
+            f"CPU seconds per run (process time of the one-thread worker, incl. evaluation; "
+            f"the {stats['run_cpu_s']['n_runs']} runs that recorded it), i.e. about what a run "
+            f"needs on one idle core: median {stats['run_cpu_s']['median']:.2f}, mean "
+            f"{stats['run_cpu_s']['mean']:.2f}, range {stats['run_cpu_s']['min']:.2f}–"
+            f"{stats['run_cpu_s']['max']:.2f}."
+            if stats.get("run_cpu_s")
+            else "CPU seconds per run were not recorded."
+        ),
         "",
         "### Simulated cost (`epoch_time_s`)",
         "",

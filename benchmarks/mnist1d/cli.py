@@ -94,13 +94,16 @@ def generate_mnist1d(
     help="output folder (default: the packaged benchmarks/data/mnist1d_nb201)",
 )
 @click.option("--command", "command_text", default=None, help="generate command, for the card")
-def build_set(runs_folder: Path, out: Path | None, command_text: str | None) -> None:
+@click.option("--notes", default=None, help="how the generation went (workers, load), for the card")
+def build_set(
+    runs_folder: Path, out: Path | None, command_text: str | None, notes: str | None
+) -> None:
     """Assemble finished runs into curves.parquet (+ sidecar), DATA_CARD.md and stats.json."""
     from benchmarks.mnist1d import DATA_DIR
     from benchmarks.mnist1d.assemble import AssembleError, build
 
     try:
-        paths = build(runs_folder, out or DATA_DIR, generate_command=command_text)
+        paths = build(runs_folder, out or DATA_DIR, generate_command=command_text, notes=notes)
     except AssembleError as e:
         raise click.ClickException(str(e)) from None
     for p in paths:
