@@ -232,6 +232,8 @@ def _print_summary(s: dict[str, Any], test_metric: str, out: Path | None) -> Non
     from rich.table import Table
 
     t = Table(title=f"{s['optimizer']} on {s['benchmark']} (seed {s['seed']})", show_header=False)
+    t.add_column("what", no_wrap=True)
+    t.add_column("value", overflow="fold")  # arch strings are long; never truncate them
     rows = [
         ("incumbent", s["incumbent"]),
         (f"incumbent {s['objective']}", s["incumbent_val"]),
