@@ -62,7 +62,13 @@ def main() -> None:
         f"({rates['rs'] / 20_000:.2f}x of target)"
     )
     ratio = rates["rs"] / rates["rea"]
-    print(f"rs/rea ratio: {ratio:.2f} (target <= 2): {'MET' if ratio <= 2 else 'MISSED'}")
+    print(
+        f"rea >= 10,000/s (within 2x of the 20,000/s target): "
+        f"{'MET' if rates['rea'] >= 10_000 else 'MISSED'}"
+    )
+    print(
+        f"rs/rea ratio: {ratio:.2f} (stricter reading, <= 2): {'MET' if ratio <= 2 else 'MISSED'}"
+    )
 
 
 if __name__ == "__main__":

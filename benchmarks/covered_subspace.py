@@ -31,13 +31,18 @@ class CoveredSubspace(SearchSpace):
         if not self._covered:
             raise ValueError("a covered subspace needs at least one architecture")
         self._covered_set = set(self._covered)
+        self._is_covered: dict[Architecture, bool] = {}
 
     @property
     def size(self) -> int:
         return len(self._covered)
 
     def is_covered(self, arch: Architecture) -> bool:
-        return self.inner.canonical(arch) in self._covered_set
+        # memoised: mutation retries call this for most proposals, canonical() is the dear part
+        hit = self._is_covered.get(arch)
+        if hit is None:
+            hit = self._is_covered[arch] = self.inner.canonical(arch) in self._covered_set
+        return hit
 
     def sample(self, rng: np.random.Generator) -> Architecture:
         return self._covered[int(rng.integers(len(self._covered)))]
