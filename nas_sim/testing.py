@@ -37,7 +37,7 @@ import os
 import subprocess
 import sys
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -165,17 +165,7 @@ class _Recorder(Optimizer):
         if result.run_id in self.to_stop_:
             self.to_stop_.discard(result.run_id)
             # what the LCE framework tells a single-fidelity optimizer about a stopped run
-            result = Result(
-                run_id=result.run_id,
-                arch=result.arch,
-                epochs=result.epochs,
-                curve=result.curve,
-                value=result.value,
-                score=result.score,
-                finished_s=result.finished_s,
-                stopped=True,
-                extrapolated=result.value,
-            )
+            result = replace(result, stopped=True, extrapolated=result.value)
         self.trace.append(
             ["tell", result.run_id, result.epochs, float(result.score), result.stopped]
         )

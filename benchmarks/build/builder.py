@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -99,17 +99,7 @@ def build_benchmark(
         raise ValueError(
             f"{recipe.name}: imported {cs.max_epochs} epochs, expected {recipe.max_epochs}"
         )
-    cs = CurveSet(
-        space=cs.space,
-        archs=cs.archs,
-        seeds=cs.seeds,
-        metrics=cs.metrics,
-        epoch_time_s=cs.epoch_time_s,
-        units=cs.units,
-        objective=cs.objective,
-        run_info=cs.run_info,
-        provenance={**cs.provenance, "name": recipe.name},
-    )
+    cs = replace(cs, provenance={**cs.provenance, "name": recipe.name})
     tab_path = write_curve_set(cs, out / "tabular.parquet")
     space = registry.create("space", recipe.space, **recipe.space_kwargs)
     result: dict[str, Any] = {
