@@ -92,12 +92,6 @@ class Result:
     stopped: bool = False
     extrapolated: float | None = None
 
-    @property
-    def extrapolated_score(self) -> float | None:
-        if self.extrapolated is None:
-            return None
-        return self.extrapolated if self.score == self.value else -self.extrapolated
-
 
 class Optimizer(ABC):
     """Base class of every NAS optimizer plugin. Subclasses implement :meth:`ask` and :meth:`tell`.
