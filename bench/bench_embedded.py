@@ -28,12 +28,16 @@ def main() -> None:
     for _ in range(5):
         out = subprocess.run(
             [sys.executable, "-c", LOAD.format(name=args.benchmark)],
-            check=True, capture_output=True, text=True,
+            check=True,
+            capture_output=True,
+            text=True,
         )
         loads.append(float(out.stdout.strip().splitlines()[-1]))
     load = statistics.median(loads)
-    print(f"load in a fresh process (imports included): median {load:.3f} s of 5 "
-          f"(target <= 1 s: {'MET' if load <= 1 else 'MISSED'})")
+    print(
+        f"load in a fresh process (imports included): median {load:.3f} s of 5 "
+        f"(target <= 1 s: {'MET' if load <= 1 else 'MISSED'})"
+    )
 
     import numpy as np
 
@@ -54,8 +58,10 @@ def main() -> None:
     for a in archs:
         cold_bench.curve(a, 0)
     cold = (time.perf_counter() - t0) / len(archs) * 1e6
-    print(f"full-curve lookup: {per:.2f} µs warm, {cold:.2f} µs first touch "
-          f"(target <= 50 µs: {'MET' if max(per, cold) <= 50 else 'MISSED'})")
+    print(
+        f"full-curve lookup: {per:.2f} µs warm, {cold:.2f} µs first touch "
+        f"(target <= 50 µs: {'MET' if max(per, cold) <= 50 else 'MISSED'})"
+    )
 
 
 if __name__ == "__main__":

@@ -14,6 +14,7 @@ and free. The bounds also keep every expression finite. Defaults are Domhan's
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -29,9 +30,25 @@ def _p(theta: Array, i: int) -> Array:
     return theta[..., i, None]
 
 
+def _ns(a: Array):  # type: ignore[no-untyped-def]
+    """numpy for arrays, torch for tensors: the same formulas run in the numpy and torch samplers
+    (torch is only looked up when a tensor arrives, so the numpy path never imports it)."""
+    return sys.modules["torch"] if type(a).__module__ == "torch" else np
+
+
+def _log(z: Array) -> Array:
+    return _ns(z).log(z)
+
+
+def _raw_exp(z: Array) -> Array:
+    return _ns(z).exp(z)
+
+
 def _exp(z: Array) -> Array:
-    if z.dtype == np.float32:
-        return np.exp(z)  # float32 exp has no slow path (under/overflow give 0/inf: correct limits)
+    """exp where the argument can be large in magnitude."""
+    if type(z).__module__ == "torch" or z.dtype == np.float32:
+        # float32 exp has no slow path (under/overflow give 0/inf: the correct limits)
+        return _raw_exp(z)
     # float64 exp is 10–50× slower on underflow and denormal results; clipping at ±60 changes
     # results by < 1e-26 and avoids that path
     return np.exp(np.minimum(np.maximum(z, -60.0), 60.0))
@@ -79,7 +96,7 @@ def _stack(*cols: Array) -> Array:
 
 
 def _vapor_pressure(t: Array, x: Array, lx: Array) -> Array:
-    return np.exp(_p(t, 0) + _p(t, 1) / x + _p(t, 2) * lx)
+    return _raw_exp(_p(t, 0) + _p(t, 1) / x + _p(t, 2) * lx)
 
 
 def _vap_start(y0: Array, y1: Array, e: int) -> Array:
@@ -89,7 +106,7 @@ def _vap_start(y0: Array, y1: Array, e: int) -> Array:
 
 
 def _pow3(t: Array, x: Array, lx: Array) -> Array:
-    return _p(t, 0) - _p(t, 1) * np.exp(-_p(t, 2) * lx)
+    return _p(t, 0) - _p(t, 1) * _raw_exp(-_p(t, 2) * lx)
 
 
 def _pow3_start(y0: Array, y1: Array, e: int) -> Array:
@@ -97,7 +114,7 @@ def _pow3_start(y0: Array, y1: Array, e: int) -> Array:
 
 
 def _log_log_linear(t: Array, x: Array, lx: Array) -> Array:
-    return np.log(_p(t, 0) * lx + _p(t, 1))
+    return _log(_p(t, 0) * lx + _p(t, 1))
 
 
 def _lll_start(y0: Array, y1: Array, e: int) -> Array:
@@ -114,8 +131,8 @@ def _log_power_start(y0: Array, y1: Array, e: int) -> Array:
 
 
 def _pow4(t: Array, x: Array, lx: Array) -> Array:
-    base = np.maximum(_p(t, 1) * x + _p(t, 2), 1e-30)
-    return _p(t, 0) - np.exp(-_p(t, 3) * np.log(base))
+    base = (_p(t, 1) * x + _p(t, 2)).clip(min=1e-30)
+    return _p(t, 0) - _raw_exp(-_p(t, 3) * _log(base))
 
 
 def _pow4_start(y0: Array, y1: Array, e: int) -> Array:
@@ -124,11 +141,11 @@ def _pow4_start(y0: Array, y1: Array, e: int) -> Array:
 
 
 def _pow4_constraint(t: Array, target: float) -> NDArray[np.bool_]:
-    return np.asarray(t[..., 1] + t[..., 2] > 0)  # a*x + b > 0 on x >= 1 (a >= 0)
+    return t[..., 1] + t[..., 2] > 0  # a*x + b > 0 on x >= 1 (a >= 0)
 
 
 def _mmf(t: Array, x: Array, lx: Array) -> Array:
-    grow = _exp(_p(t, 3) * (np.log(_p(t, 2)) + lx))
+    grow = _exp(_p(t, 3) * (_log(_p(t, 2)) + lx))
     return _p(t, 0) - (_p(t, 0) - _p(t, 1)) / (1.0 + grow)
 
 
@@ -138,11 +155,11 @@ def _mmf_start(y0: Array, y1: Array, e: int) -> Array:
 
 
 def _ordered_01(t: Array, target: float) -> NDArray[np.bool_]:
-    return np.asarray(t[..., 0] >= t[..., 1])  # upper asymptote above the start
+    return t[..., 0] >= t[..., 1]  # upper asymptote above the start
 
 
 def _exp4(t: Array, x: Array, lx: Array) -> Array:
-    return _p(t, 0) - _exp(_p(t, 2) - _p(t, 1) * np.exp(_p(t, 3) * lx))
+    return _p(t, 0) - _exp(_p(t, 2) - _p(t, 1) * _raw_exp(_p(t, 3) * lx))
 
 
 def _exp4_start(y0: Array, y1: Array, e: int) -> Array:
@@ -153,7 +170,7 @@ def _exp4_start(y0: Array, y1: Array, e: int) -> Array:
 
 
 def _janoschek(t: Array, x: Array, lx: Array) -> Array:
-    return _p(t, 0) - (_p(t, 0) - _p(t, 1)) * _exp(-_p(t, 2) * np.exp(_p(t, 3) * lx))
+    return _p(t, 0) - (_p(t, 0) - _p(t, 1)) * _exp(-_p(t, 2) * _raw_exp(_p(t, 3) * lx))
 
 
 def _janoschek_start(y0: Array, y1: Array, e: int) -> Array:
@@ -162,7 +179,7 @@ def _janoschek_start(y0: Array, y1: Array, e: int) -> Array:
 
 
 def _weibull(t: Array, x: Array, lx: Array) -> Array:
-    grow = np.exp(_p(t, 3) * (np.log(_p(t, 2)) + lx))
+    grow = _raw_exp(_p(t, 3) * (_log(_p(t, 2)) + lx))
     return _p(t, 0) - (_p(t, 0) - _p(t, 1)) * _exp(-grow)
 
 
@@ -172,7 +189,7 @@ def _weibull_start(y0: Array, y1: Array, e: int) -> Array:
 
 
 def _ilog2(t: Array, x: Array, lx: Array) -> Array:
-    return _p(t, 0) - _p(t, 1) / np.log(x + 1.0)
+    return _p(t, 0) - _p(t, 1) / _log(x + 1.0)
 
 
 def _ilog2_start(y0: Array, y1: Array, e: int) -> Array:
@@ -182,7 +199,7 @@ def _ilog2_start(y0: Array, y1: Array, e: int) -> Array:
 
 
 def _hill3(t: Array, x: Array, lx: Array) -> Array:
-    return _p(t, 0) / (1.0 + _exp(_p(t, 1) * (np.log(_p(t, 2)) - lx)))
+    return _p(t, 0) / (1.0 + _exp(_p(t, 1) * (_log(_p(t, 2)) - lx)))
 
 
 def _hill3_start(y0: Array, y1: Array, e: int) -> Array:
@@ -192,7 +209,7 @@ def _hill3_start(y0: Array, y1: Array, e: int) -> Array:
 def _vap_constraint(t: Array, target: float) -> NDArray[np.bool_]:
     # d/dx (a + b/x + c log x) = (c x - b) / x², linear in x: check both ends of [1, target]
     b, c = t[..., 1], t[..., 2]
-    return np.asarray((c - b >= 0) & (c * target - b >= 0))
+    return (c - b >= 0) & (c * target - b >= 0)
 
 
 #: The families in Domhan's order (``pylearningcurvepredictor``'s ``curve_combination_models``).

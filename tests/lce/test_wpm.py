@@ -88,3 +88,65 @@ def test_emcee_backend_agrees_with_batched():
 def test_bad_hyperparameters(kwargs, match):
     with pytest.raises(ValueError, match=match):
         WPM(**kwargs)
+
+
+# --------------------------------------------------------------------- torch backend
+def _torch_compiles() -> bool:
+    try:
+        import torch  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+needs_torch = pytest.mark.skipif(not _torch_compiles(), reason="torch is not installed")
+#: two families keep the compiled graph small (a few seconds to compile on a cold cache)
+SMALL = dict(families=("pow3", "ilog2"), n_walkers=16, **FAST)
+
+
+def test_log_posterior_is_the_same_function_in_numpy_and_torch():
+    torch = pytest.importorskip("torch")
+    from lce.wpm import log_posterior
+
+    m = WPM()
+    y = saturating(3, 30, seed=9)[:, :10]
+    theta, active, _ = m.initial_fit(y, 30)
+    p0, _ = m._initial_walkers(theta, active, np.random.default_rng(0))
+    lo, hi = m._bounds()
+    p0 = np.clip(p0, lo, hi)
+    x = np.arange(1, 12, dtype=np.float64)
+    x[-1] = 30
+    args = (y[:, None, :], ~active[:, None, :], x, np.log(x), lo, hi, np.asarray(30.0))
+    lp_np, blob_np = log_posterior(p0, *args, m._layout)
+    t_args = tuple(torch.from_numpy(a) for a in args)
+    lp_t, blob_t = log_posterior(torch.from_numpy(p0), *t_args, m._layout)
+    assert np.isfinite(lp_np).any()
+    np.testing.assert_allclose(lp_t.numpy(), lp_np, rtol=1e-9)
+    np.testing.assert_allclose(blob_t.numpy(), blob_np, rtol=1e-9)
+
+
+@needs_torch
+def test_torch_backend_is_reproducible_and_agrees_with_numpy():
+    y = saturating(3, 30, seed=10)[:, :10]
+    a = WPM(backend="torch", **SMALL).predict(y, 30, rng=np.random.default_rng(3))
+    b = WPM(backend="torch", **SMALL).predict(y, 30, rng=np.random.default_rng(3))
+    np.testing.assert_array_equal(a.samples, b.samples)
+    c = WPM(**SMALL).predict(y, 30, rng=np.random.default_rng(3))
+    # different draws and fused arithmetic: the same posterior, not the same samples
+    assert (np.abs(a.mean - c.mean) < 0.5 * (a.std + c.std) + 0.01).all()
+
+
+def test_unknown_backend_is_rejected():
+    with pytest.raises(ValueError, match="numpy, torch"):
+        WPM(backend="jax")
+
+
+@pytest.mark.slow
+@needs_torch
+def test_torch_backend_full_settings_match_numpy_on_many_curves():
+    y = saturating(16, 50, seed=11)[:, :10]
+    a = WPM(backend="torch").predict(y, 50, rng=np.random.default_rng(0))
+    b = WPM().predict(y, 50, rng=np.random.default_rng(1))
+    z = np.abs(a.mean - b.mean) / np.sqrt(a.std**2 + b.std**2)
+    assert np.median(z) < 0.3
+    assert 0.7 < np.median(a.std / b.std) < 1.4
