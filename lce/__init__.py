@@ -6,6 +6,7 @@
 """
 
 from lce.baselines import LastValue, PowerLaw
+from lce.conformal import ConformalWPM, SplitConformal
 from lce.framework import LCE
 from lce.lcsvr import LcSVR
 from lce.method import CurveError, LCEMethod, Prediction
@@ -15,6 +16,8 @@ from lce.wpm import WPM
 __all__ = [
     "LCE",
     "WPM",
+    "ConformalWPM",
+    "SplitConformal",
     "LcSVR",
     "LastValue",
     "PowerLaw",
