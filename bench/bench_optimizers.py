@@ -54,8 +54,11 @@ def _one(
 
 
 def _archs(bench) -> list[str]:  # type: ignore[no-untyped-def]
-    """Every architecture of a tabular benchmark (its curve set's distinct strings)."""
-    return sorted(set(bench.curve_set.archs))
+    """Every architecture of the benchmark: a tabular one's distinct strings, else the space's
+    isomorphism classes (a surrogate covers them all)."""
+    if hasattr(bench, "curve_set"):
+        return sorted(set(bench.curve_set.archs))
+    return [bench.space.format(a) for a in bench.space.unique_architectures()]
 
 
 def _regret_at(times: list[float], regrets: list[float | None], t: float) -> float:
