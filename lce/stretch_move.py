@@ -147,9 +147,19 @@ def _run_stretch_torch(
     does not change results.
     """
 
-    return _torch_loop(
-        _compiled_half_step(), log_prob, p0, n_steps, rng, burn_in, thin, a, dim, args
-    )
+    from torch._dynamo.exc import BackendCompilerFailed
+
+    try:
+        return _torch_loop(
+            _compiled_half_step(), log_prob, p0, n_steps, rng, burn_in, thin, a, dim, args
+        )
+    except BackendCompilerFailed as exc:
+        # inductor builds C++ at run time: without a working compiler (g++ and Python headers)
+        # the failure surfaces deep inside torch; say what it means here
+        raise RuntimeError(
+            "backend='torch' needs torch.compile to build a C++ kernel, which failed here "
+            f"({type(exc.inner_exception).__name__}); use backend='numpy'"
+        ) from exc
 
 
 @contextmanager
