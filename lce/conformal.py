@@ -32,8 +32,8 @@ class SplitConformal(LCEMethod):
     """Wrap a method that needs no training data and calibrate its spread on fully trained runs.
 
     :meth:`fit` predicts each training curve's target from its partial curve with the inner method
-    (each curve once: scores are cached, so the LCE framework's fit after every full training costs
-    one prediction) and scores it ``r = max((y - m) / (hi - m), (m - y) / (m - lo))``, the factor
+    (each curve once: scores are cached by content, so the LCE framework's fit after every full
+    training costs one prediction, and an identical (curve, target) pair seen twice counts once) and scores it ``r = max((y - m) / (hi - m), (m - y) / (m - lo))``, the factor
     by which the central ``level`` interval ``[lo, hi]`` around the mean ``m`` must be stretched to
     reach the truth ``y``. The calibration factor is the ``ceil((n + 1) level) / n`` empirical
     quantile of the scores (the finite-sample conformal quantile); :meth:`predict` stretches the

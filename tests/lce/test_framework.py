@@ -165,3 +165,15 @@ def test_problem_is_passed_to_inner(small_bench):
     opt = LCE(inner, LastValue(), e_few=4)
     opt.setup(Problem(small_bench.space, 12, "val_accuracy", True), np.random.default_rng(0))
     assert inner.problem.max_epochs == 12
+
+
+def test_conformal_method_calibrates_inside_the_framework(small_bench):
+    from lce.conformal import SplitConformal
+
+    method = SplitConformal(LastValue(), min_calibration=5)
+    opt = LCE(Recorder(), method, e_few=4, n_init_full=8)
+    res = _run(small_bench, opt, max_jobs=40)
+    # every full training was scored once (a repeated identical curve counts once)
+    assert 5 <= len(method.scores_) <= opt.fitted_n_
+    assert method.scale_ is not None and method.scale_ > 0
+    json.dumps(res.config)  # the wrapper's hyperparameters (inner ones prefixed) are JSON-able
