@@ -54,23 +54,22 @@ def per_walker_emcee(curve: np.ndarray, n_steps: int) -> float:
     import emcee
 
     from lce.curve_families import to_unit_scale
-    from lce.wpm import WPM
+    from lce.wpm import WPM, log_posterior
 
     m = WPM(dtype="float64")
     u, _ = to_unit_scale(curve[None], "val_loss")
-    lo, hi = m._bounds()
     theta, active, _ = m.initial_fit(u, 50)
     p0, _ = m._initial_walkers(theta, active, np.random.default_rng(0))
     moving = np.ptp(p0[0], axis=0) > 0
     fixed = p0[0, 0].copy()
     x_all = np.arange(1, 12, dtype=np.float64)
     x_all[-1] = 50
-    y, act = u[:1][None], active[:1][None]
+    args = m._posterior_args(u[:1][None], active[:1][None], x_all, 50)
 
     def log_prob(sub: np.ndarray) -> float:
         full = fixed.copy()
         full[moving] = sub
-        lp, _ = m._log_prob(full[None, None], y, act, x_all, 50.0)
+        lp, _ = log_posterior(full[None, None], *args)
         return float(lp[0, 0])
 
     s = emcee.EnsembleSampler(m.n_walkers, int(moving.sum()), log_prob)
@@ -85,7 +84,7 @@ def stacked_emcee(curves: np.ndarray, n_steps: int) -> dict:
     import emcee
 
     from lce.curve_families import to_unit_scale
-    from lce.wpm import WPM
+    from lce.wpm import WPM, log_posterior
 
     m = WPM(dtype="float64")
     k = len(curves)
@@ -97,10 +96,11 @@ def stacked_emcee(curves: np.ndarray, n_steps: int) -> dict:
     p0, _ = m2._initial_walkers(theta, active, np.random.default_rng(0))  # (K, W, D)
     x_all = np.arange(1, 12, dtype=np.float64)
     x_all[-1] = 50
+    args = m._posterior_args(u[:, None, :], active[:, None, :], x_all, 50)
 
     def log_prob(flat: np.ndarray) -> np.ndarray:  # (W', K*D) → summed log-prob, blobs
         th = flat.reshape(len(flat), k, d).transpose(1, 0, 2)
-        lp, blob = m._log_prob(th, u[:, None, :], active[:, None, :], x_all, 50.0)
+        lp, blob = log_posterior(th, *args)
         return np.column_stack([lp.sum(axis=0), blob[..., 0].T])
 
     s = emcee.EnsembleSampler(walkers, k * d, log_prob, vectorize=True)

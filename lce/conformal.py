@@ -32,16 +32,17 @@ class SplitConformal(LCEMethod):
     """Wrap a method that needs no training data and calibrate its spread on fully trained runs.
 
     :meth:`fit` predicts each training curve's target from its partial curve with the inner method
-    (each curve once: scores are cached by content, so the LCE framework's fit after every full
-    training costs one prediction, and an identical (curve, target) pair seen twice counts once) and scores it ``r = max((y - m) / (hi - m), (m - y) / (m - lo))``, the factor
-    by which the central ``level`` interval ``[lo, hi]`` around the mean ``m`` must be stretched to
-    reach the truth ``y``. The calibration factor is the ``ceil((n + 1) level) / n`` empirical
-    quantile of the scores (the finite-sample conformal quantile); :meth:`predict` stretches the
-    inner prediction's samples (or std) around its mean by it. Until ``min_calibration`` curves
-    are scored, predictions are the inner method's, unchanged.
+    and scores it ``r = max((y - m) / (hi - m), (m - y) / (m - lo))``, the factor by which the
+    central ``level`` interval ``[lo, hi]`` around the mean ``m`` must be stretched to reach the
+    truth ``y``. Scores are cached by content, so the LCE framework's fit after every full training
+    costs one prediction (and an identical (curve, target) pair seen twice counts once). The
+    calibration factor is the ``ceil((n + 1) level) / n`` empirical quantile of the scores (the
+    finite-sample conformal quantile); :meth:`predict` stretches the inner prediction's samples
+    (or std) around its mean by it. Until ``min_calibration`` curves are scored, predictions are
+    the inner method's, unchanged.
 
-    method : the inner method (an instance, or keyword arguments for :class:`~lce.wpm.WPM` when
-        built through the registry as ``wpm-conformal``).
+    method : the inner method, an instance (the registry's ``wpm-conformal`` is
+        :class:`ConformalWPM`, which builds WPM from keyword arguments).
     max_calibration_curves : at most this many curves are scored (the first ones seen): the cost of
         a fit is bounded, and the calibration set never changes once full.
     """

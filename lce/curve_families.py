@@ -30,23 +30,23 @@ def _p(theta: Array, i: int) -> Array:
     return theta[..., i, None]
 
 
-def _ns(a: Array):  # type: ignore[no-untyped-def]
+def array_module(a: Array):  # type: ignore[no-untyped-def]
     """numpy for arrays, torch for tensors: the same formulas run in the numpy and torch samplers
     (torch is only looked up when a tensor arrives, so the numpy path never imports it)."""
     return sys.modules["torch"] if type(a).__module__ == "torch" else np
 
 
 def _log(z: Array) -> Array:
-    return _ns(z).log(z)
+    return array_module(z).log(z)
 
 
 def _raw_exp(z: Array) -> Array:
-    return _ns(z).exp(z)
+    return array_module(z).exp(z)
 
 
 def _exp(z: Array) -> Array:
     """exp where the argument can be large in magnitude."""
-    if type(z).__module__ == "torch" or z.dtype == np.float32:
+    if array_module(z) is not np or z.dtype == np.float32:
         # float32 exp has no slow path (under/overflow give 0/inf: the correct limits)
         return _raw_exp(z)
     # float64 exp is 10–50× slower on underflow and denormal results; clipping at ±60 changes

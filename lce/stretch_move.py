@@ -27,6 +27,12 @@ LogProb = Callable[..., tuple[Array, Array]]
 BACKENDS = ("numpy", "torch")
 
 
+def check_backend(backend: str) -> str:
+    if backend not in BACKENDS:
+        raise ValueError(f"unknown backend {backend!r}; choose from: {', '.join(BACKENDS)}")
+    return backend
+
+
 def run_stretch(
     log_prob: LogProb,
     p0: Array,
@@ -56,8 +62,7 @@ def run_stretch(
     k, w, d = p0.shape
     if w % 2 or w < 4:
         raise ValueError(f"the stretch move needs an even number of walkers >= 4, got {w}")
-    if backend not in BACKENDS:
-        raise ValueError(f"unknown backend {backend!r}; choose from: {', '.join(BACKENDS)}")
+    check_backend(backend)
     dim = np.full(k, d) if n_dim_eff is None else np.asarray(n_dim_eff)
     if backend == "torch":
         return _run_stretch_torch(
@@ -146,7 +151,6 @@ def _run_stretch_torch(
     seed, same samples: the kernels are elementwise with per-row reductions, so the thread count
     does not change results.
     """
-
     from torch._dynamo.exc import BackendCompilerFailed
 
     try:
@@ -167,8 +171,7 @@ def single_torch_thread() -> Iterator[None]:
     """Run torch kernels on one thread inside the block (restored after).
 
     At the sizes WPM samples (~10⁵ elements per half-step) OpenMP's fork/join costs more than it
-    saves: the compiled half-step is ~5× slower with 2 threads than with 1 on 2 cores. Use the cores
-    for independent batches instead (``WPM(n_jobs=...)``).
+    saves: the compiled half-step is ~5× slower with 2 threads than with 1 on 2 cores.
     """
     import torch
 

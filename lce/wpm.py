@@ -10,14 +10,14 @@ from numpy.typing import NDArray
 from lce.curve_families import (
     FAMILY_NAMES,
     CurveFamily,
-    _ns,
+    array_module,
     family,
     fit_family,
     from_unit_scale,
     to_unit_scale,
 )
 from lce.method import LCEMethod, Prediction, check_partial_curves, to_generator
-from lce.stretch_move import BACKENDS, run_stretch, single_torch_thread
+from lce.stretch_move import check_backend, run_stretch, single_torch_thread
 from nas_sim.optimizer import check_positive_int
 
 Array = NDArray[np.float64]
@@ -117,9 +117,7 @@ class WPM(LCEMethod):
             raise ValueError("families must name at least one curve family")
         self.family_names = ",".join(names)
         self.n_jobs = check_positive_int("n_jobs", n_jobs)
-        if backend not in BACKENDS:
-            raise ValueError(f"unknown backend {backend!r}; choose from: {', '.join(BACKENDS)}")
-        self.backend = backend
+        self.backend = check_backend(backend)
         self.random_state = random_state
 
     # ----------------------------------------------------------------- layout
@@ -228,12 +226,16 @@ class WPM(LCEMethod):
         hi = np.concatenate([hi, np.ones(n_f), [1.0]])
         return lo, hi
 
-    def _log_prob(
-        self, theta: Array, y: Array, active: NDArray[np.bool_], x_all: Array, target: float
-    ) -> tuple[Array, Array]:
-        """Vectorized log-posterior over (K, h) walkers; blobs = (f_ens(target), sigma)."""
-        lo, hi = (b.astype(theta.dtype) for b in self._bounds())
-        return log_posterior(theta, y, ~active, x_all, np.log(x_all), lo, hi, target, self._layout)
+    def _posterior_args(
+        self, y: Array, active: NDArray[np.bool_], x_all: Array, target_epoch: int
+    ) -> tuple:
+        """The arguments of :func:`log_posterior` after ``theta``, built once per batch of curves
+        ``y (..., E)`` (not per call: the sampler calls the log-posterior 5,000 times)."""
+        dtype = x_all.dtype
+        lo, hi = (b.astype(dtype) for b in self._bounds())
+        # the target rides as an array so that a compiled kernel does not specialise on it
+        target = np.asarray(target_epoch, dtype=dtype)
+        return (y, ~active, x_all, np.log(x_all), lo, hi, target, self._layout)
 
     def _initial_walkers(
         self, theta: Array, active: NDArray[np.bool_], gen: np.random.Generator
@@ -243,18 +245,12 @@ class WPM(LCEMethod):
         off = self._offsets
         n_f = len(fams)
         moving = np.zeros((k, d), dtype=bool)
-        lo = np.full(d, -np.inf)
-        hi = np.full(d, np.inf)
-        for i, fam in enumerate(fams):
+        for i in range(n_f):
             moving[:, off[i] : off[i + 1]] = active[:, i, None]
-            lo[off[i] : off[i + 1]] = fam.lower
-            hi[off[i] : off[i + 1]] = fam.upper
         w0 = int(off[-1])
         moving[:, w0 : w0 + n_f] = active
         moving[:, -1] = True
-        lo[w0:] = 0.0
-        hi[w0:] = 1.0
-        lo[-1] = self.sigma_min
+        lo, hi = self._bounds()
         jitter = self.init_ball * (np.abs(theta) + 1e-3)[:, None, :]
         noise = gen.standard_normal((k, self.n_walkers, d)) * jitter * moving[:, None, :]
         p0 = np.clip(theta[:, None, :] + noise, lo, hi)
@@ -283,17 +279,7 @@ class WPM(LCEMethod):
             blobs = np.stack([r[0] for r in runs])
             acc = np.array([r[1] for r in runs])
         else:
-            # the target rides as an array so that a compiled kernel does not specialise on it
-            args = (
-                u_d[:, None, :],
-                ~active[:, None, :],
-                x_all,
-                np.log(x_all),
-                lo,
-                hi,
-                np.asarray(target_epoch, dtype=dtype),
-                self._layout,
-            )
+            args = self._posterior_args(u_d[:, None, :], active[:, None, :], x_all, target_epoch)
             blobs, acc = run_stretch(
                 log_posterior,
                 p0,
@@ -326,12 +312,12 @@ class WPM(LCEMethod):
 
         moving = np.ptp(p0, axis=0) > 0
         fixed = p0[0].copy()
-        y_b, act_b = y[None, :], active[None, :]
+        args = self._posterior_args(y[None, :], active[None, :], x_all, target)
 
         def log_prob(sub: Array) -> Array:
             full = np.broadcast_to(fixed, (len(sub), fixed.size)).copy()
             full[:, moving] = sub
-            lp, blob = self._log_prob(full, y_b, act_b, x_all, float(target))
+            lp, blob = log_posterior(full, *args)
             return np.column_stack([lp, blob])
 
         seed = int(gen.integers(2**31))
@@ -377,7 +363,7 @@ def log_posterior(
     with blob = (ensemble value at the target epoch, sigma); outside the prior the log-prob is -inf.
     """
     fams, off = layout
-    xp = _ns(theta)
+    xp = array_module(theta)
     n_f = len(fams)
     e = x_all.shape[0] - 1
     quiet = (
