@@ -80,6 +80,13 @@ def test_methods_that_learn_from_the_curves_are_refused():
         SplitConformal(LcSVR())
     with pytest.raises(ValueError, match="level"):
         SplitConformal(LastValue(), level=1.0)
+    with pytest.raises(ValueError, match="min_calibration"):
+        SplitConformal(LastValue(), min_calibration=0)
+    with pytest.raises(TypeError, match="LCEMethod"):
+        SplitConformal("wpm")
+    x, y = _data(5, 4)
+    with pytest.raises(ValueError, match="target_epoch"):
+        SplitConformal(LastValue()).fit(x, y, metric="val_loss")
 
 
 def test_conformal_wpm_is_registered_and_widens_wpm_samples():
