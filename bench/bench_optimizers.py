@@ -2,6 +2,7 @@
 
     python bench/bench_optimizers.py                        # mnist1d if generated, else synthetic
     python bench/bench_optimizers.py --benchmark synthetic --seeds 30 --processes 2
+    python bench/bench_optimizers.py --benchmark frozen-surrogate:4000   # a 4,000-class table
 
 Prints, per optimizer, the mean (and standard error of) regret at fractions of the budget and
 its ratio to random search's in the same run; wall time of the whole sweep; whether every
@@ -24,7 +25,43 @@ _CACHE: dict = {}
 SYNTHETIC = Path("/tmp/nas_sim_bench_synthetic_50ep.parquet")
 
 
+def _frozen_surrogate(n_classes: int | None) -> str:
+    """A tabular set with one curve per NB201 class sampled from ``mnist1d-surrogate`` (training
+    seed 0), all 6,466 classes or a uniform subset of ``n_classes``: a complete table with the
+    embedded benchmark's curve shapes, to see how table coverage alone changes the comparison."""
+    path = Path(f"/tmp/nas_sim_bench_frozen_surrogate_{n_classes or 'all'}.parquet")
+    if path.is_file():
+        return str(path)
+    from benchmarks.curve_set import CurveSet, write_curve_set
+    from nas_sim import api
+
+    b = api.load_benchmark("mnist1d-surrogate")
+    archs = list(b.space.unique_architectures())
+    if n_classes is not None:
+        if not 1 <= n_classes <= len(archs):
+            raise SystemExit(f"frozen-surrogate:N needs 1 <= N <= {len(archs)}, got {n_classes}")
+        keep = np.sort(np.random.default_rng(1).choice(len(archs), n_classes, replace=False))
+        archs = [archs[i] for i in keep]
+    curves = [b.curve(a, 0) for a in archs]
+    write_curve_set(
+        CurveSet(
+            space="nb201",
+            archs=[b.space.format(a) for a in archs],
+            seeds=np.zeros(len(archs), dtype=np.int64),
+            metrics={m: np.array([c.values[m] for c in curves]) for m in curves[0].values},
+            epoch_time_s=np.array([np.broadcast_to(c.epoch_time_s, b.max_epochs) for c in curves]),
+            units={m: ("fraction" if "accuracy" in m else "nats") for m in curves[0].values},
+            provenance={"name": f"frozen-surrogate:{n_classes or 'all'}"},
+        ),
+        path,
+    )
+    return str(path)
+
+
 def _benchmark_spec(name: str) -> str:
+    if name.startswith("frozen-surrogate"):
+        _, _, n = name.partition(":")
+        return _frozen_surrogate(int(n) if n else None)
     if name != "synthetic":
         return name
     if not SYNTHETIC.is_file():
@@ -71,7 +108,12 @@ def _regret_at(times: list[float], regrets: list[float | None], t: float) -> flo
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--benchmark", default=None, help="mnist1d | synthetic | a .parquet path")
+    ap.add_argument(
+        "--benchmark",
+        default=None,
+        help="mnist1d | synthetic | frozen-surrogate[:N] (one surrogate curve per class, all "
+        "classes or N of them) | a registered name | a .parquet path",
+    )
     ap.add_argument("--optimizers", default=",".join(OPTIMIZERS))
     ap.add_argument("--seeds", type=int, default=30)
     ap.add_argument("--budget", default="100x")
