@@ -6,7 +6,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from lce.curve_families import family, fit_family, from_unit_scale, to_unit_scale
-from lce.method import LCEMethod, Prediction, check_partial_curves, check_targets
+from lce.method import LCEMethod, Prediction, check_partial_curves, check_training_data
 
 Array = NDArray[np.float64]
 
@@ -39,10 +39,9 @@ class _PointPlusCalibration(LCEMethod):
         rng=None,
     ):
         who = type(self).__name__
-        curves = check_partial_curves(
-            partial_curves, metric=metric, min_epochs=self.min_epochs, method=who
+        curves, y = check_training_data(
+            partial_curves, targets, metric=metric, min_epochs=self.min_epochs, method=who
         )
-        y = check_targets(targets, len(curves), metric=metric, method=who)
         self.residual_std_: float | None = None
         if len(y) >= 2 and target_epoch is not None:
             pred = self.point(curves, int(target_epoch), metric)

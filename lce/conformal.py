@@ -22,7 +22,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from lce.method import LCEMethod, Prediction, check_partial_curves, check_targets, to_generator
+from lce.method import LCEMethod, Prediction, check_training_data, to_generator
 from nas_sim.optimizer import check_fraction, check_positive_int
 
 Array = NDArray[np.float64]
@@ -95,10 +95,9 @@ class SplitConformal(LCEMethod):
         rng=None,
     ):
         who = f"conformal {type(self.method).__name__}"
-        curves = check_partial_curves(
-            partial_curves, metric=metric, min_epochs=self.min_epochs, method=who
+        curves, y = check_training_data(
+            partial_curves, targets, metric=metric, min_epochs=self.min_epochs, method=who
         )
-        y = check_targets(targets, len(curves), metric=metric, method=who)
         if target_epoch is None:
             raise ValueError("conformal calibration needs target_epoch (the epoch of targets)")
         keys = [_key(c, t, int(target_epoch), metric) for c, t in zip(curves, y)]

@@ -11,7 +11,7 @@ from lce.method import (
     Prediction,
     check_features,
     check_partial_curves,
-    check_targets,
+    check_training_data,
     to_generator,
 )
 from nas_sim.optimizer import check_positive_int
@@ -92,11 +92,10 @@ class LcSVR(LCEMethod):
     ):
         from sklearn.svm import NuSVR
 
-        curves = check_partial_curves(
-            partial_curves, metric=metric, min_epochs=self.min_epochs, method="LcSVR"
+        curves, y = check_training_data(
+            partial_curves, targets, metric=metric, min_epochs=self.min_epochs, method="LcSVR"
         )
         n = len(curves)
-        y = check_targets(targets, n, metric=metric, method="LcSVR")
         feats = check_features(arch_features, n, method="LcSVR")
         if n < self.min_train_size:
             raise CurveError(

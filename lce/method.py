@@ -228,6 +228,17 @@ def check_targets(targets: object, n: int, *, metric: str, method: str) -> NDArr
     return y
 
 
+def check_training_data(
+    partial_curves: object, targets: object, *, metric: str, min_epochs: int, method: str
+) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """The checks every ``fit`` makes: :func:`check_partial_curves`, then one finite target per
+    curve (:func:`check_targets`). Returns ``(curves, targets)``."""
+    curves = check_partial_curves(
+        partial_curves, metric=metric, min_epochs=min_epochs, method=method
+    )
+    return curves, check_targets(targets, len(curves), metric=metric, method=method)
+
+
 def check_features(features: object, n: int, *, method: str) -> NDArray[np.float64] | None:
     if features is None:
         return None
