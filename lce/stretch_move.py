@@ -15,8 +15,7 @@ vectorized log-prob call evaluates every curve's half-ensemble.
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 
 import numpy as np
 from numpy.typing import NDArray
@@ -164,23 +163,6 @@ def _run_stretch_torch(
             "backend='torch' needs torch.compile to build a C++ kernel, which failed here "
             f"({type(exc.inner_exception).__name__}); use backend='numpy'"
         ) from exc
-
-
-@contextmanager
-def single_torch_thread() -> Iterator[None]:
-    """Run torch kernels on one thread inside the block (restored after).
-
-    At the sizes WPM samples (~10⁵ elements per half-step) OpenMP's fork/join costs more than it
-    saves: the compiled half-step is ~5× slower with 2 threads than with 1 on 2 cores.
-    """
-    import torch
-
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    try:
-        yield
-    finally:
-        torch.set_num_threads(threads)
 
 
 def _torch_loop(step_fn, log_prob, p0, n_steps, rng, burn_in, thin, a, dim, args):  # type: ignore[no-untyped-def]

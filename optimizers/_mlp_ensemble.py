@@ -13,6 +13,8 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from nas_sim.torch_threads import single_torch_thread
+
 
 class MLPEnsemble:
     """``n_members`` feed-forward regressors (ReLU, ``hidden_layers`` × ``layer_width``).
@@ -43,16 +45,11 @@ class MLPEnsemble:
         self, x: NDArray[np.float64], y: NDArray[np.float64], rng: np.random.Generator
     ) -> MLPEnsemble:
         """x : array of shape (n, n_features); y : array of shape (n,)."""
-        import torch
 
         # Tiny matrices gain nothing from intra-op threads, and on a busy machine the thread
         # hand-offs cost ~10x; one thread also keeps results independent of the core count.
-        threads = torch.get_num_threads()
-        torch.set_num_threads(1)
-        try:
+        with single_torch_thread():
             return self._fit(x, y, rng)
-        finally:
-            torch.set_num_threads(threads)
 
     def _fit(
         self, x: NDArray[np.float64], y: NDArray[np.float64], rng: np.random.Generator
@@ -119,10 +116,7 @@ class MLPEnsemble:
         """Member predictions, array of shape ``(n_members, n)``, in the units of ``y``."""
         import torch
 
-        threads = torch.get_num_threads()
-        torch.set_num_threads(1)
-        with torch.no_grad():
+        with single_torch_thread(), torch.no_grad():
             xt = torch.tensor(x, dtype=torch.float32).expand(self.n_members, -1, -1)
             out = self._forward(self.params_, xt).numpy().astype(np.float64)
-        torch.set_num_threads(threads)
         return out * self.y_std_ + self.y_mean_

@@ -7,12 +7,12 @@ executes code from a file.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
+
+from nas_sim.torch_threads import single_torch_thread
 
 Array = NDArray[np.float64]
 
@@ -108,19 +108,6 @@ def _mlp_forward_torch(x: Any, layers: list[tuple[Array, Array]], act: str) -> A
     return x
 
 
-@contextmanager
-def single_thread_torch() -> Iterator[None]:
-    """Train small torch models on one thread, restoring the caller's setting afterwards."""
-    import torch
-
-    n = torch.get_num_threads()
-    torch.set_num_threads(1)
-    try:
-        yield
-    finally:
-        torch.set_num_threads(n)
-
-
 def _seed_torch(rng: np.random.Generator) -> Any:
     import torch
 
@@ -178,7 +165,7 @@ class VAECompression:
         x = torch.as_tensor(z, dtype=torch.float64)
         n = len(x)
         # small networks: one thread avoids oversubscription on shared CPUs
-        with single_thread_torch():
+        with single_torch_thread():
             for _ in range(self.epochs):
                 perm = torch.randperm(n, generator=gen)
                 for s in range(0, n, self.batch_size):

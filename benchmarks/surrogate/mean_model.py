@@ -16,8 +16,8 @@ from benchmarks.surrogate.compression import (
     _mlp_forward_np,
     _mlp_forward_torch,
     _seed_torch,
-    single_thread_torch,
 )
+from nas_sim.torch_threads import single_torch_thread
 
 Array = NDArray[np.float64]
 State = tuple[dict[str, Any], dict[str, Array], dict[str, str]]
@@ -152,7 +152,7 @@ class MLPMeanModel:
         tt = torch.as_tensor(t)
         n = len(xt)
         # small networks: one thread avoids oversubscription on shared CPUs
-        with single_thread_torch():
+        with single_torch_thread():
             for _ in range(p["epochs"]):
                 perm = torch.randperm(n, generator=gen)
                 for s in range(0, n, p["batch_size"]):
