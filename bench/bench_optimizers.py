@@ -66,6 +66,8 @@ def _frozen_surrogate(n_classes: int | None) -> str:
 def _benchmark_spec(name: str) -> str:
     if name.startswith("frozen-surrogate"):
         _, _, n = name.partition(":")
+        if n and not n.isdigit():
+            raise SystemExit(f"frozen-surrogate:N needs a whole number of classes N, got {n!r}")
         return _frozen_surrogate(int(n) if n else None)
     if name != "synthetic":
         return name
