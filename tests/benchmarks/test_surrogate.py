@@ -330,3 +330,21 @@ def test_shipped_mnist1d_surrogate_loads_and_answers_every_class() -> None:
     assert ((c["val_accuracy"] >= 0) & (c["val_accuracy"] <= 1)).all()
     assert (c.epoch_time_s > 0).all()
     assert b.best_known is not None and 0.5 < b.best_known.test <= 1.0
+
+
+def test_shipped_mnist1d_surrogate_is_fitted_on_the_shipped_curve_set() -> None:
+    """A grown or edited curve set must be followed by a refit (python -m benchmarks.surrogate.build
+    mnist1d); otherwise the surrogate and the tabular benchmark silently describe different data."""
+    from benchmarks.curve_set import read_curve_set
+    from benchmarks.embedded import MNIST1D_SET
+    from benchmarks.surrogate.artifact import read_manifest
+    from benchmarks.surrogate.benchmark import MNIST1D_SURROGATE
+    from benchmarks.surrogate.model import data_hash
+
+    if not (MNIST1D_SURROGATE / "manifest.json").is_file():
+        pytest.skip("the MNIST-1D surrogate has not been built")
+    shipped = read_manifest(MNIST1D_SURROGATE)["data_sha256"]
+    assert shipped == data_hash(read_curve_set(MNIST1D_SET)), (
+        "benchmarks/data/surrogates/mnist1d_nb201 was fitted on another version of the MNIST-1D "
+        "curve set; rerun `python -m benchmarks.surrogate.build mnist1d`"
+    )
