@@ -55,7 +55,7 @@ def _frozen_surrogate(n_classes: int | None) -> str:
             seeds=np.zeros(len(archs), dtype=np.int64),
             metrics={m: np.array([c.values[m] for c in curves]) for m in metrics},
             epoch_time_s=np.array([c.epoch_time_s for c in curves]),
-            units={m: ("fraction" if "accuracy" in m else "nats") for m in metrics},
+            units={m: b.model.units.get(m, "") for m in metrics},
             provenance={"name": f"frozen-surrogate:{n_classes or 'all'}"},
         ),
         path,
@@ -272,8 +272,8 @@ def _bananas_overhead(bench: str, budget: str, seeds: int) -> None:
         f"\nBANANAS (ensemble 5, k={opt.k}, {opt.train_epochs} epochs) optimizer time per "
         f"model-based iteration (ask + tell, refits included) over {seeds} runs "
         f"({len(arr)} iterations, {fits} ensemble refits): CPU mean {arr[:, 1].mean():.1f} ms "
-        f"per iteration, {arr[:, 1].sum() / max(fits, 1):.0f} ms per refit (most iterations "
-        f"reuse the last fit, so the median is ~0), max {arr[:, 1].max():.0f} ms; wall mean "
+        f"per iteration, {arr[:, 1].sum() / max(fits, 1):.0f} ms per refit (all iterations' time "
+        f"/ refits; most iterations reuse the last fit, so the median is ~0), max {arr[:, 1].max():.0f} ms; wall mean "
         f"{arr[:, 0].mean():.1f} ms (machine load inflates wall); target <= 50 ms"
     )
 
