@@ -85,6 +85,77 @@ def generate_mnist1d(
         raise click.ClickException(str(e)) from None
 
 
+@data.command("pilot-mnist1d")
+@click.option(
+    "--design",
+    required=True,
+    help="a shipped design name (v1, v2, pilot-…) or a design JSON file",
+)
+@click.option("--out", required=True, type=click.Path(path_type=Path), help="run folder (resumable)")
+@click.option("--cells", default=100, show_default=True, type=click.IntRange(min=4))
+@click.option("--seeds", default="0,1,2", show_default=True, help="comma-separated training seeds")
+@click.option("--device", default="auto", show_default=True, help="auto, cpu, cuda or cuda:N")
+@click.option("--workers", default=1, show_default=True, type=click.IntRange(min=0))
+@click.option("--stats-only", is_flag=True, help="print the statistics of what is already trained")
+@click.option("--json", "as_json", is_flag=True, help="print the statistics as JSON")
+def pilot_mnist1d(
+    design: str,
+    out: Path,
+    cells: int,
+    seeds: str,
+    device: str,
+    workers: int,
+    stats_only: bool,
+    as_json: bool,
+) -> None:
+    """Train a uniform sample of cells (plus the sparse ones) × seeds for a candidate design and
+    print its landscape statistics against the targets; resumable. Writes OUT/pilot_stats.json."""
+    import json
+
+    from benchmarks.mnist1d.assemble import AssembleError, load_runs
+    from benchmarks.mnist1d.design import load_design
+    from benchmarks.mnist1d.generator import GeneratorError, generate
+    from benchmarks.mnist1d.landscape import TARGETS, check_targets, landscape_stats
+    from benchmarks.mnist1d.plan import pilot_plan, sparse_cell_strings
+
+    seed_list = _parse_seeds(seeds)
+    if len(seed_list) < 2:
+        raise click.BadParameter("a pilot needs at least two seeds", param_hint="--seeds")
+    try:
+        cfg, description = load_design(design)
+        if not stats_only:
+            generate(pilot_plan(cells, seed_list), out, cfg, device=device, workers=workers)
+        _, records = load_runs(out)
+    except (GeneratorError, AssembleError, ValueError) as e:
+        raise click.ClickException(str(e)) from None
+    wanted = set(seed_list)
+    records = [r for r in records if r["seed"] in wanted]
+    try:
+        stats = landscape_stats(
+            records, cfg.network.cells_per_stage, sparse_cell_strings(), seed_list
+        )
+    except ValueError as e:
+        raise click.ClickException(str(e)) from None
+    stats = {"design": design, "description": description, **stats}
+    ok = check_targets(stats)
+    stats["targets_met"] = ok
+    (out / "pilot_stats.json").write_text(json.dumps(stats, indent=1))
+    if as_json:
+        click.echo(json.dumps(stats, indent=1))
+        return
+    click.echo(f"design {design}: {description}")
+    click.echo(f"{stats['n_cells']} uniform cells x {len(seed_list)} seeds, {stats['epochs']} epochs")
+    for key, value in stats.items():
+        if isinstance(value, float):
+            lo, hi = TARGETS.get(key, (None, None))
+            target = ""
+            if key in TARGETS:
+                rng = f">= {lo}" if hi is None else (f"< {hi}" if lo is None else f"in [{lo}, {hi}]")
+                target = f"  target {rng}: {'met' if ok[key] else 'NOT met'}"
+            click.echo(f"  {key:32s} {value:10.4f}{target}")
+    click.echo(f"all targets met: {all(ok.values())}")
+
+
 @data.command("build-set")
 @click.option("--runs", "runs_folder", required=True, type=click.Path(path_type=Path))
 @click.option(

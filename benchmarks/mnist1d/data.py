@@ -17,9 +17,12 @@ from numpy.typing import NDArray
 class DataConfig:
     """Which MNIST-1D samples are generated and how they are split.
 
-    ``num_samples`` signals are generated with the package's default transformation parameters and
-    ``dataset_seed``; the package's own 80/20 split gives the test set, and its 80% part is split by
-    ``split_seed`` into ``n_train`` training and ``n_val`` validation signals.
+    ``num_samples`` signals are generated with ``dataset_seed``; the package's own 80/20 split
+    gives the test set, and its 80% part is split by ``split_seed`` into ``n_train`` training and
+    ``n_val`` validation signals. The transformation parameters are MNIST-1D's (its defaults here):
+    ``scale_coeff`` (random rescaling of the template), ``shear_scale`` (random shear),
+    ``max_translation`` (samples), ``corr_noise_scale`` (correlated noise) and ``iid_noise_scale``.
+    Larger ones make the task harder, so that capacity and inductive bias matter more.
     """
 
     num_samples: int = 5000
@@ -27,6 +30,11 @@ class DataConfig:
     n_val: int = 1000
     dataset_seed: int = 42
     split_seed: int = 0
+    scale_coeff: float = 0.4
+    shear_scale: float = 0.75
+    max_translation: int = 48
+    corr_noise_scale: float = 0.25
+    iid_noise_scale: float = 2e-2
 
 
 @dataclass(frozen=True)
@@ -48,6 +56,11 @@ def load_splits(config: DataConfig) -> Splits:
     args = get_dataset_args()
     args.num_samples = config.num_samples
     args.seed = config.dataset_seed
+    args.scale_coeff = config.scale_coeff
+    args.shear_scale = config.shear_scale
+    args.max_translation = config.max_translation
+    args.corr_noise_scale = config.corr_noise_scale
+    args.iid_noise_scale = config.iid_noise_scale
     # make_dataset seeds numpy's *global* RNG; restore it so callers' global state is untouched.
     saved = np.random.get_state()
     try:

@@ -26,11 +26,18 @@ from benchmarks.spaces.nb201 import NB201Space
 from nas_sim.atomic import atomic_write_text
 
 Job = tuple[Arch201, int]
+Group = tuple[Arch201, tuple[int, ...]]
 RUN_FORMAT_VERSION = 1
 
 
 class GeneratorError(ValueError):
     """A generator input or output folder that cannot be used."""
+
+
+#: ``plain``: one network per process (:func:`~benchmarks.mnist1d.training.train_run`, mnist1d
+#: v1); ``seed-batched``: the seeds of a cell in one batched loop
+#: (:func:`~benchmarks.mnist1d.seed_batched.train_seeds`, mnist1d v2).
+TRAINERS = ("plain", "seed-batched")
 
 
 @dataclass(frozen=True)
@@ -40,17 +47,39 @@ class GeneratorConfig:
     training: TrainingConfig = field(default_factory=TrainingConfig)
     network: NetworkConfig = field(default_factory=NetworkConfig)
     data: DataConfig = field(default_factory=DataConfig)
+    trainer: str = "plain"
+
+    def __post_init__(self) -> None:
+        if self.trainer not in TRAINERS:
+            raise GeneratorError(
+                f"unknown trainer {self.trainer!r}; choose from: {', '.join(TRAINERS)}"
+            )
 
     def to_json(self) -> dict[str, Any]:
-        return {"format_version": RUN_FORMAT_VERSION, **asdict(self)}
+        d = {"format_version": RUN_FORMAT_VERSION, **asdict(self)}
+        if self.trainer == "plain":
+            # v1 folders were written before the field existed: keep their config.json equal
+            del d["trainer"]
+        return d
 
     @classmethod
     def from_json(cls, d: dict[str, Any]) -> GeneratorConfig:
-        return cls(
-            training=TrainingConfig(**d["training"]),
-            network=NetworkConfig(**d["network"]),
-            data=DataConfig(**d["data"]),
-        )
+        """Parse a config; missing sections and fields take their defaults (v1's)."""
+        known = {"format_version", "training", "network", "data", "trainer"}
+        unknown = sorted(set(d) - known)
+        if unknown:
+            raise GeneratorError(
+                f"unknown generator config keys {unknown}; valid: {', '.join(sorted(known))}"
+            )
+        try:
+            return cls(
+                training=TrainingConfig(**d.get("training", {})),
+                network=NetworkConfig(**d.get("network", {})),
+                data=DataConfig(**d.get("data", {})),
+                trainer=d.get("trainer", "plain"),
+            )
+        except TypeError as e:
+            raise GeneratorError(f"invalid generator config: {e}") from None
 
 
 def run_key(arch: Arch201, seed: int) -> str:
@@ -129,26 +158,51 @@ def _init_worker(config: GeneratorConfig, device: str, out: str) -> None:
     _WORKER.update(config=config, device=dev, out=Path(out), data=load_splits(config.data))
 
 
-def _train_job(job: Job) -> dict[str, Any]:
+def _train_group(group: Group) -> list[dict[str, Any]]:
+    """Train one cell's seeds (one at a time or batched, as the config says); write each run."""
+    from benchmarks.mnist1d.seed_batched import train_seeds
     from benchmarks.mnist1d.training import train_run
 
-    arch, seed = job
+    arch, seeds = group
     cfg: GeneratorConfig = _WORKER["config"]
     data: Splits = _WORKER["data"]
-    t0, c0 = time.perf_counter(), time.process_time()
-    rec = train_run(arch, seed, data, cfg.training, cfg.network, _WORKER["device"])
-    rec["key"] = run_key(arch, seed)
-    rec["arch"] = NB201Space().format(arch)
-    rec["run_wall_s"] = time.perf_counter() - t0
-    # CPU seconds of this (single-threaded) worker: the cost on one core even on a busy machine
-    rec["run_cpu_s"] = time.process_time() - c0
-    # written by the worker, so a run finished just before the parent is killed is still kept
-    atomic_write_text(runs_dir(_WORKER["out"]) / f"{rec['key']}.json", json.dumps(rec))
-    return {
-        "key": rec["key"],
-        "val_accuracy": rec["val_accuracy"][-1],
-        "run_wall_s": rec["run_wall_s"],
-    }
+    dev = _WORKER["device"]
+    if cfg.trainer == "seed-batched":
+        t0, c0 = time.perf_counter(), time.process_time()
+        recs = train_seeds(arch, seeds, data, cfg.training, cfg.network, dev)
+        # the batch's cost shared equally: what one run adds to it
+        timings = [((time.perf_counter() - t0) / len(seeds), (time.process_time() - c0) / len(seeds))]
+        timings *= len(seeds)
+    else:
+        recs, timings = [], []
+        for seed in seeds:
+            t0, c0 = time.perf_counter(), time.process_time()
+            recs.append(train_run(arch, seed, data, cfg.training, cfg.network, dev))
+            timings.append((time.perf_counter() - t0, time.process_time() - c0))
+    out = []
+    for rec, (wall_s, cpu_s) in zip(recs, timings):
+        rec["key"] = run_key(arch, rec["seed"])
+        rec["arch"] = NB201Space().format(arch)
+        rec["run_wall_s"] = wall_s
+        # CPU seconds of this (single-threaded) worker: the cost on one core even on a busy machine
+        rec["run_cpu_s"] = cpu_s
+        # written by the worker, so a run finished just before the parent is killed is still kept
+        atomic_write_text(runs_dir(_WORKER["out"]) / f"{rec['key']}.json", json.dumps(rec))
+        out.append(
+            {"key": rec["key"], "val_accuracy": rec["val_accuracy"][-1], "run_wall_s": wall_s}
+        )
+    return out
+
+
+def group_jobs(jobs: Sequence[Job], batched: bool) -> list[Group]:
+    """Jobs as work units: with ``batched``, every cell's seeds in one unit, at the position of
+    the cell's first job (so a plan's priority order is kept); else one unit per job."""
+    if not batched:
+        return [(arch, (seed,)) for arch, seed in jobs]
+    order: dict[Arch201, list[int]] = {}
+    for arch, seed in jobs:
+        order.setdefault(arch, []).append(seed)
+    return [(arch, tuple(seeds)) for arch, seeds in order.items()]
 
 
 # -------------------------------------------------------------------- driver
@@ -165,7 +219,8 @@ def generate(
 
     ``workers == 0`` trains in this process (tests, debugging); otherwise a pool of ``workers``
     processes, each with one torch thread. Jobs are handed out in order, a few at a time, so the
-    finished set is always (nearly) a prefix of the plan.
+    finished set is always (nearly) a prefix of the plan; the ``seed-batched`` trainer hands out
+    each cell's unfinished seeds as one unit (a run's numbers do not depend on the grouping).
     """
     from benchmarks.mnist1d.training import resolve_device
 
@@ -188,6 +243,8 @@ def generate(
     t_start = time.perf_counter()
     n_done = 0
 
+    groups = group_jobs(todo, config.trainer == "seed-batched")
+
     def report(res: dict[str, Any]) -> None:
         nonlocal n_done
         n_done += 1
@@ -209,8 +266,9 @@ def generate(
         threads, det = torch.get_num_threads(), torch.are_deterministic_algorithms_enabled()
         try:
             _init_worker(config, device, str(out_path))
-            for job in todo:
-                report(_train_job(job))
+            for group in groups:
+                for res in _train_group(group):
+                    report(res)
         finally:
             torch.set_num_threads(threads)
             torch.use_deterministic_algorithms(det)
@@ -225,19 +283,20 @@ def generate(
             initializer=_init_worker,
             initargs=(config, device, str(out_path)),
         ) as pool:
-            it = iter(todo)
-            pending: set[Future[dict[str, Any]]] = set()
-            for job in it:
-                pending.add(pool.submit(_train_job, job))
+            it = iter(groups)
+            pending: set[Future[list[dict[str, Any]]]] = set()
+            for group in it:
+                pending.add(pool.submit(_train_group, group))
                 if len(pending) >= 2 * workers:
                     break
             while pending:
                 finished, pending = wait(pending, return_when=FIRST_COMPLETED)
                 for f in finished:
-                    report(f.result())
+                    for res in f.result():
+                        report(res)
                     nxt = next(it, None)
                     if nxt is not None:
-                        pending.add(pool.submit(_train_job, nxt))
+                        pending.add(pool.submit(_train_group, nxt))
     elapsed = time.perf_counter() - t_start
     summary = {
         "planned": len(jobs),

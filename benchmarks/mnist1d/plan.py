@@ -101,3 +101,28 @@ def file_plan(lines: Sequence[str], seeds: Sequence[int], source: str) -> list[J
     if not archs:
         raise ValueError(f"{source}: contains no architectures")
     return [(a, s) for s in seeds for a in archs]
+
+
+def pilot_plan(n_cells: int, seeds: Sequence[int], rng_seed: int = 0) -> list[Job]:
+    """The sparse cells and ``n_cells`` cells drawn uniformly from the 6,466 classes, every seed.
+
+    The uniform cells are the first ``n_cells`` of the same shuffled order :func:`priority_plan`
+    draws from, so a pilot measures the population the full table is made of.
+    """
+    if n_cells < 1:
+        raise ValueError(f"a pilot needs at least one uniform cell, got n_cells={n_cells}")
+    if not seeds:
+        raise ValueError("at least one seed is needed")
+    space = NB201Space()
+    sparse = _canonical_unique(space, SPARSE_CELLS)
+    unique = space.unique_architectures()
+    order = np.random.default_rng(rng_seed).permutation(len(unique))
+    taken = set(sparse)
+    uniform = [a for a in (unique[i] for i in order) if a not in taken][:n_cells]
+    return [(a, s) for a in sparse + uniform for s in seeds]
+
+
+def sparse_cell_strings() -> list[str]:
+    """Arch strings of the canonical sparse cells (left out of landscape statistics)."""
+    space = NB201Space()
+    return [space.format(a) for a in _canonical_unique(space, SPARSE_CELLS)]

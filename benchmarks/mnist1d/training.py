@@ -53,9 +53,10 @@ def device_label(device: torch.device) -> str:
     return "cpu"
 
 
-def _evaluate(
+def evaluate(
     model: nn.Module, x: torch.Tensor, y: torch.Tensor, batch: int = 1024
 ) -> tuple[float, float]:
+    """Mean loss and accuracy of a plain network on one split, in eval mode."""
     model.eval()
     loss_sum, correct = 0.0, 0
     with torch.no_grad():
@@ -143,7 +144,7 @@ def train_run(
         curves["train_loss"].append(float(loss_sum) / n)
         curves["train_accuracy"].append(int(correct) / n)
         for split, (x, y) in (("val", (x_va, y_va)), ("test", (x_te, y_te))):
-            loss_v, acc_v = _evaluate(model, x, y)
+            loss_v, acc_v = evaluate(model, x, y)
             curves[f"{split}_loss"].append(loss_v)
             curves[f"{split}_accuracy"].append(acc_v)
     for k in ("train_loss", "val_loss", "test_loss"):
