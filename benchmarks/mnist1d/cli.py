@@ -26,13 +26,27 @@ def data() -> None:
 @data.command("generate-mnist1d")
 @click.option("--out", required=True, type=click.Path(path_type=Path), help="run folder (JSON/run)")
 @click.option(
+    "--design",
+    default="v1",
+    show_default=True,
+    help="a shipped design name (v1, v2, pilot-…) or a design JSON file",
+)
+@click.option(
+    "--shards",
+    default=None,
+    type=click.Path(path_type=Path),
+    help="folder of committed run shards: unpacked into --out first, so a fresh machine resumes",
+)
+@click.option(
     "--archs",
     default="priority",
     show_default=True,
     help="'priority' (all 6,466 cells, prioritized) or a file of NB201 arch strings, one a line",
 )
 @click.option("--seeds", default="0,1,2", show_default=True, help="comma-separated training seeds")
-@click.option("--epochs", default=50, show_default=True, type=click.IntRange(min=1))
+@click.option(
+    "--epochs", default=None, type=click.IntRange(min=1), help="override the design's epochs"
+)
 @click.option("--device", default="auto", show_default=True, help="auto, cpu, cuda or cuda:N")
 @click.option("--workers", default=1, show_default=True, type=click.IntRange(min=0))
 @click.option("--limit", default=None, type=click.IntRange(min=0), help="train only the first N")
@@ -41,9 +55,11 @@ def data() -> None:
 )
 def generate_mnist1d(
     out: Path,
+    design: str,
+    shards: Path | None,
     archs: str,
     seeds: str,
-    epochs: int,
+    epochs: int | None,
     device: str,
     workers: int,
     limit: int | None,
@@ -52,8 +68,10 @@ def generate_mnist1d(
     """Train NB201 cells on MNIST-1D; resumable (rerun the same command to continue)."""
     from dataclasses import replace
 
-    from benchmarks.mnist1d.generator import GeneratorConfig, GeneratorError, generate
+    from benchmarks.mnist1d.design import load_design
+    from benchmarks.mnist1d.generator import GeneratorError, generate
     from benchmarks.mnist1d.plan import file_plan, priority_plan
+    from benchmarks.mnist1d.shards import unpack
     from benchmarks.mnist1d.training import resolve_device
 
     seed_list = _parse_seeds(seeds)
@@ -75,11 +93,14 @@ def generate_mnist1d(
             raise click.BadParameter(str(e), param_hint="--archs") from None
     if limit is not None:
         jobs = jobs[:limit]
-    cfg = GeneratorConfig()
-    cfg = replace(cfg, training=replace(cfg.training, epochs=epochs))
-    if n_train is not None:
-        cfg = replace(cfg, data=replace(cfg.data, n_train=n_train))
     try:
+        cfg, _ = load_design(design)
+        if epochs is not None:
+            cfg = replace(cfg, training=replace(cfg.training, epochs=epochs))
+        if n_train is not None:
+            cfg = replace(cfg, data=replace(cfg.data, n_train=n_train))
+        if shards is not None and shards.is_dir():
+            click.echo(f"unpacked {unpack(shards, out)} runs from {shards}")
         generate(jobs, out, cfg, device=device, workers=workers)
     except GeneratorError as e:
         raise click.ClickException(str(e)) from None
@@ -154,6 +175,22 @@ def pilot_mnist1d(
                 target = f"  target {rng}: {'met' if ok[key] else 'NOT met'}"
             click.echo(f"  {key:32s} {value:10.4f}{target}")
     click.echo(f"all targets met: {all(ok.values())}")
+
+
+@data.command("pack-runs")
+@click.option("--runs", "runs_folder", required=True, type=click.Path(path_type=Path))
+@click.option("--shards", required=True, type=click.Path(path_type=Path), help="shard folder")
+def pack_runs(runs_folder: Path, shards: Path) -> None:
+    """Pack finished runs that no shard holds into a new shard (commit it to keep the progress)."""
+    from benchmarks.mnist1d.generator import GeneratorError
+    from benchmarks.mnist1d.shards import pack, packed_keys
+
+    try:
+        path = pack(runs_folder, shards)
+        total = len(packed_keys(shards))
+    except GeneratorError as e:
+        raise click.ClickException(str(e)) from None
+    click.echo(f"{path or 'nothing new to pack'}; {total} runs in shards")
 
 
 @data.command("build-set")

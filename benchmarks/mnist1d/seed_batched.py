@@ -9,7 +9,9 @@ of the copies' mean losses, so each copy's gradient is exactly its own, and SGD 
 Why it is exact whatever the grouping: :class:`SeedBatchedNet` computes each copy with the same
 kernels whatever G is, and every reduction here (losses, accuracies) runs over one copy's
 contiguous row. So a (cell, seed) gives the same curve, bit for bit, trained alone or beside other
-seeds in any slot (``tests/benchmarks/test_mnist1d_seed_batched.py`` checks it).
+seeds in any slot (``tests/benchmarks/test_mnist1d_seed_batched.py`` checks it). This holds with
+one intra-op thread, which :func:`train_seeds` sets (a threaded reduction splits its work by
+tensor size). On CUDA it is untested: cuBLAS may choose other kernels for other batch counts.
 
 Why batch seeds and not cells: these networks are so small that one training step is mostly
 per-operator overhead; G copies cost one operator call each instead of G. Different cells have
@@ -18,6 +20,7 @@ different graphs and cannot share calls.
 
 from __future__ import annotations
 
+import copy
 import time
 from collections.abc import Sequence
 from dataclasses import asdict
@@ -26,11 +29,13 @@ from typing import Any
 import numpy as np
 import torch
 from torch import nn
+from torch.nn.utils.fusion import fuse_conv_bn_eval
 
 from benchmarks.mnist1d.data import Splits
 from benchmarks.mnist1d.network import Arch201, NB201Net1d, NetworkConfig, count_flops, count_params
 from benchmarks.mnist1d.seed_batched_network import SeedBatchedNet
 from benchmarks.mnist1d.training import TrainingConfig, device_label, evaluate
+from nas_sim.torch_threads import single_torch_thread
 
 #: Per-epoch curves every run records (the six metrics plus measured costs).
 CURVE_KEYS = (
@@ -52,6 +57,24 @@ def _per_copy_sums(logits: torch.Tensor, y: torch.Tensor) -> tuple[torch.Tensor,
     return loss, correct
 
 
+def fold_batch_norm(net: NB201Net1d) -> NB201Net1d:
+    """An eval-mode copy of ``net`` with every Conv→BatchNorm pair folded into one convolution.
+
+    In eval mode batch norm is a fixed affine map per channel, so folding it into the preceding
+    convolution's weights and bias computes the same function with one pass less over the
+    activations (evaluation on the large validation and test sets is most of a run's cost).
+    """
+    folded = copy.deepcopy(net).eval()
+    for mod in folded.modules():
+        if isinstance(mod, nn.Sequential):
+            for i in range(len(mod) - 1):
+                conv, norm = mod[i], mod[i + 1]
+                if isinstance(conv, nn.Conv1d) and isinstance(norm, nn.BatchNorm1d):
+                    mod[i] = fuse_conv_bn_eval(conv, norm)
+                    mod[i + 1] = nn.Identity()
+    return folded
+
+
 def train_seeds(
     arch: Arch201,
     seeds: Sequence[int],
@@ -69,6 +92,20 @@ def train_seeds(
     seeds = [int(s) for s in seeds]
     if not seeds or len(set(seeds)) != len(seeds):
         raise ValueError(f"seeds must be distinct and non-empty, got {seeds}")
+    # one intra-op thread: a multi-threaded reduction splits its work by tensor size, which would
+    # make a copy's numbers depend on G (and on the core count)
+    with single_torch_thread():
+        return _train(arch, seeds, data, training, network, device)
+
+
+def _train(
+    arch: Arch201,
+    seeds: list[int],
+    data: Splits,
+    training: TrainingConfig,
+    network: NetworkConfig,
+    device: torch.device,
+) -> list[dict[str, Any]]:
     g = len(seeds)
     singles = []
     for s in seeds:
@@ -120,8 +157,10 @@ def train_seeds(
         # each copy is evaluated by its own plain network, the unbatched code path: a copy's
         # validation and test numbers cannot depend on the batch it trained in
         model.copy_to_plain()
-        val = list(zip(*(evaluate(net, x_va, y_va) for net in singles)))
-        test = list(zip(*(evaluate(net, x_te, y_te) for net in singles)))
+        fused = [fold_batch_norm(net) for net in singles]
+        with torch.inference_mode():
+            val = list(zip(*(evaluate(net, x_va, y_va) for net in fused)))
+            test = list(zip(*(evaluate(net, x_te, y_te) for net in fused)))
         for k, c in enumerate(curves):
             c["measured_epoch_time_s"].append(wall_s)
             c["measured_epoch_cpu_s"].append(cpu_s)

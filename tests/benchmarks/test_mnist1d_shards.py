@@ -1,0 +1,51 @@
+"""Run shards: packing only adds new runs, unpacking restores them exactly, damage is named."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from benchmarks.mnist1d.generator import GeneratorError, runs_dir
+from benchmarks.mnist1d.shards import pack, packed_keys, unpack
+
+
+def _folder(path: Path, keys: list[str], config: dict | None = None) -> Path:
+    runs_dir(path).mkdir(parents=True, exist_ok=True)
+    (path / "config.json").write_text(json.dumps(config or {"format_version": 1, "x": 1}))
+    for k in keys:
+        (runs_dir(path) / f"{k}.json").write_text(json.dumps({"key": k, "val_accuracy": [0.5, 0.25]}))
+    return path
+
+
+def test_pack_adds_only_new_runs_and_unpack_restores_them(tmp_path):
+    runs = _folder(tmp_path / "runs", ["a000001-s0", "a000001-s1"])
+    shards = tmp_path / "shards"
+    first = pack(runs, shards)
+    assert first is not None and first.name == "shard-0001.jsonl.gz"
+    assert pack(runs, shards) is None  # nothing new
+    _folder(runs, ["a000002-s0"])
+    second = pack(runs, shards)
+    assert second is not None and second.name == "shard-0002.jsonl.gz"
+    assert packed_keys(shards) == {"a000001-s0", "a000001-s1", "a000002-s0"}
+    fresh = tmp_path / "fresh"
+    assert unpack(shards, fresh) == 3
+    assert unpack(shards, fresh) == 0
+    for p in runs_dir(runs).glob("*.json"):
+        assert json.loads((runs_dir(fresh) / p.name).read_text()) == json.loads(p.read_text())
+    assert (fresh / "config.json").read_text() == (runs / "config.json").read_text()
+
+
+def test_damaged_shard_and_other_config_are_errors(tmp_path):
+    runs = _folder(tmp_path / "runs", ["a000001-s0"])
+    shards = tmp_path / "shards"
+    pack(runs, shards)
+    other = _folder(tmp_path / "other", ["a000003-s0"], {"format_version": 1, "x": 2})
+    with pytest.raises(GeneratorError, match="different configurations"):
+        pack(other, shards)
+    (shards / "shard-0001.jsonl.gz").write_bytes(b"not gzip")
+    with pytest.raises(GeneratorError, match="shard-0001.jsonl.gz' is unreadable"):
+        unpack(shards, tmp_path / "fresh")
+    with pytest.raises(GeneratorError, match="holds no shards"):
+        unpack(tmp_path / "nowhere", tmp_path / "fresh2")
