@@ -21,8 +21,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from benchmarks.mnist1d.generator import GeneratorConfig, generate, runs_dir  # noqa: E402
-from benchmarks.mnist1d.plan import priority_plan  # noqa: E402
+from nas_sim.benchmarks.mnist1d.generator import GeneratorConfig, generate, runs_dir  # noqa: E402
+from nas_sim.benchmarks.mnist1d.plan import priority_plan  # noqa: E402
 
 
 def main() -> None:

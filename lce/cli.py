@@ -92,9 +92,9 @@ def lce_evaluate(
     as_json: bool,
 ) -> None:
     """MAE, Kendall tau, log-likelihood, 90% coverage and seconds per curve of LCE methods."""
-    from lce.evaluate import evaluate, load_curves, plot_predictions, rows_as_dicts
-    from lce.method import CurveError
     from nas_sim import registry
+    from nas_sim.lce.evaluate import evaluate, load_curves, plot_predictions, rows_as_dicts
+    from nas_sim.lce.method import CurveError
 
     names = [m.strip() for m in methods.split(",") if m.strip()]
     valid = registry.names("lce")

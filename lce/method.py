@@ -157,7 +157,7 @@ class LCEMethod(ABC):
     def wrap(self, optimizer: Optimizer, **kwargs: Any) -> Optimizer:
         """``LCE(optimizer, self, **kwargs)``: how the CLI composes ``--lce NAME`` with an optimizer
         without the core importing this package by name."""
-        from lce.framework import LCE
+        from nas_sim.lce.framework import LCE
 
         return LCE(optimizer, self, **kwargs)
 

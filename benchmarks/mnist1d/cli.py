@@ -52,9 +52,9 @@ def generate_mnist1d(
     """Train NB201 cells on MNIST-1D; resumable (rerun the same command to continue)."""
     from dataclasses import replace
 
-    from benchmarks.mnist1d.generator import GeneratorConfig, GeneratorError, generate
-    from benchmarks.mnist1d.plan import file_plan, priority_plan
-    from benchmarks.mnist1d.training import resolve_device
+    from nas_sim.benchmarks.mnist1d.generator import GeneratorConfig, GeneratorError, generate
+    from nas_sim.benchmarks.mnist1d.plan import file_plan, priority_plan
+    from nas_sim.benchmarks.mnist1d.training import resolve_device
 
     seed_list = _parse_seeds(seeds)
     try:
@@ -99,8 +99,8 @@ def build_set(
     runs_folder: Path, out: Path | None, command_text: str | None, notes: str | None
 ) -> None:
     """Assemble finished runs into curves.parquet (+ sidecar), DATA_CARD.md and stats.json."""
-    from benchmarks.mnist1d import DATA_DIR
-    from benchmarks.mnist1d.assemble import AssembleError, build
+    from nas_sim.benchmarks.mnist1d import DATA_DIR
+    from nas_sim.benchmarks.mnist1d.assemble import AssembleError, build
 
     try:
         paths = build(runs_folder, out or DATA_DIR, generate_command=command_text, notes=notes)

@@ -19,11 +19,11 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
 
-from benchmarks.mnist1d.data import DataConfig, Splits
-from benchmarks.mnist1d.network import Arch201, NetworkConfig
-from benchmarks.mnist1d.training import TrainingConfig
-from benchmarks.spaces.nb201 import NB201Space
 from nas_sim.atomic import atomic_write_text
+from nas_sim.benchmarks.mnist1d.data import DataConfig, Splits
+from nas_sim.benchmarks.mnist1d.network import Arch201, NetworkConfig
+from nas_sim.benchmarks.mnist1d.training import TrainingConfig
+from nas_sim.benchmarks.spaces.nb201 import NB201Space
 
 Job = tuple[Arch201, int]
 RUN_FORMAT_VERSION = 1
@@ -120,8 +120,8 @@ def _init_worker(config: GeneratorConfig, device: str, out: str) -> None:
     os.environ.setdefault("CUBLAS_WORKSPACE_CONFIG", ":4096:8")  # needed by deterministic cuBLAS
     import torch
 
-    from benchmarks.mnist1d.data import load_splits
-    from benchmarks.mnist1d.training import resolve_device
+    from nas_sim.benchmarks.mnist1d.data import load_splits
+    from nas_sim.benchmarks.mnist1d.training import resolve_device
 
     torch.set_num_threads(1)
     torch.use_deterministic_algorithms(True, warn_only=True)
@@ -130,7 +130,7 @@ def _init_worker(config: GeneratorConfig, device: str, out: str) -> None:
 
 
 def _train_job(job: Job) -> dict[str, Any]:
-    from benchmarks.mnist1d.training import train_run
+    from nas_sim.benchmarks.mnist1d.training import train_run
 
     arch, seed = job
     cfg: GeneratorConfig = _WORKER["config"]
@@ -167,7 +167,7 @@ def generate(
     processes, each with one torch thread. Jobs are handed out in order, a few at a time, so the
     finished set is always (nearly) a prefix of the plan.
     """
-    from benchmarks.mnist1d.training import resolve_device
+    from nas_sim.benchmarks.mnist1d.training import resolve_device
 
     config = config or GeneratorConfig()
     log = log or sys.stdout

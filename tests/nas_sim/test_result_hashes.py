@@ -156,3 +156,11 @@ def test_suite_result_files_are_pinned(tmp_path: Path) -> None:
     assert len(results) == 4
     for f in results:
         _check(MNIST1D_RESULT_HASHES, f"suite-{f.name}", f)
+
+
+def test_registered_synthetic_benchmark_gives_the_pinned_files(tmp_path: Path) -> None:
+    """``api.run("synthetic", …)`` (the entry point, built in memory) writes the same file as the
+    session's synthetic set read back from Parquet."""
+    optimizer, kwargs = SYNTHETIC_CASES["rea-seed0"]
+    path = save_result(api.run("synthetic", optimizer, **kwargs), tmp_path / "r.json")
+    _check(SYNTHETIC_RESULT_HASHES, "rea-seed0", path)

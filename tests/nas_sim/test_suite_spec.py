@@ -6,10 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from benchmarks.curve_set import write_curve_set
 from nas_sim import registry
+from nas_sim.benchmarks.curve_set import write_curve_set
+from nas_sim.benchmarks.synthetic import synthetic_nb201_set
 from nas_sim.suite.spec import SuiteSpecError, load_suite, parse_suite
-from tests.synthetic import synthetic_nb201_set
 
 PLUGINS = Path(__file__).with_name("suite_plugins.py")
 

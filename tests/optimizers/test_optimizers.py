@@ -5,11 +5,11 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from benchmarks.covered_subspace import CoveredSubspace
-from benchmarks.spaces.nb201 import NB201Space
 from nas_sim import api, registry
+from nas_sim.benchmarks.covered_subspace import CoveredSubspace
+from nas_sim.benchmarks.spaces.nb201 import NB201Space
 from nas_sim.optimizer import Problem, Result
-from optimizers.hyperband import default_min_epochs, hyperband_brackets
+from nas_sim.optimizers.hyperband import default_min_epochs, hyperband_brackets
 
 
 @pytest.mark.parametrize(
