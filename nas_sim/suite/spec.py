@@ -380,15 +380,15 @@ def _check_lce_cells(cells: list[RunSpec], source: str) -> None:
                 f"{source}: [lce.params.{c.lce}]: invalid parameters for LCE method {c.lce!r}: {exc}"
             ) from exc
         except registry.PluginError:
-            return
+            continue  # reported when the cell runs; the other cells are still checked
         if c.lce_wrapper:
             module_name, _, attr = c.lce_wrapper.partition(":")
             try:
                 wrapper = getattr(importlib.import_module(module_name), attr)
             except (ImportError, AttributeError):
-                return
+                continue
         elif not hasattr(method, "wrap"):
-            return
+            continue
         try:
             inner = registry.create("optimizer", c.optimizer, **c.optimizer_params)
             if c.lce_wrapper:
