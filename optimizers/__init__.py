@@ -6,8 +6,9 @@ or hpbandster (BOHB). Each is registered under the ``nas_sim.optimizers`` entry-
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from nas_sim.lazy import lazy_exports
 
 if TYPE_CHECKING:
     from nas_sim.optimizers.asha import ASHA
@@ -17,16 +18,6 @@ if TYPE_CHECKING:
     from nas_sim.optimizers.local_search import LocalSearch
     from nas_sim.optimizers.random_search import RandomSearch
     from nas_sim.optimizers.regularized_evolution import RegularizedEvolution
-
-_MODULES = {
-    "ASHA": "asha",
-    "BANANAS": "bananas",
-    "BOHB": "bohb",
-    "Hyperband": "hyperband",
-    "LocalSearch": "local_search",
-    "RandomSearch": "random_search",
-    "RegularizedEvolution": "regularized_evolution",
-}
 
 __all__ = [
     "ASHA",
@@ -38,8 +29,15 @@ __all__ = [
     "RegularizedEvolution",
 ]
 
-
-def __getattr__(name: str) -> Any:
-    if name not in _MODULES:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    return getattr(importlib.import_module(f"{__name__}.{_MODULES[name]}"), name)
+__getattr__ = lazy_exports(
+    __name__,
+    {
+        "ASHA": "asha",
+        "BANANAS": "bananas",
+        "BOHB": "bohb",
+        "Hyperband": "hyperband",
+        "LocalSearch": "local_search",
+        "RandomSearch": "random_search",
+        "RegularizedEvolution": "regularized_evolution",
+    },
+)

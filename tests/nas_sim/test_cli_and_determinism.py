@@ -153,3 +153,25 @@ def test_plot_writes_png_and_skips_bad_files(synthetic_benchmark, tmp_path) -> N
     assert "skipped" in res.output and out.stat().st_size > 10_000
     with pytest.raises(ResultFileError, match="not valid JSON"):
         load_result(bad)
+
+
+HEAVY = ("scipy", "sklearn", "torch", "emcee", "lightgbm", "pandas", "pyarrow", "matplotlib")
+
+
+def test_help_imports_no_heavy_dependency(tmp_path: Path) -> None:
+    """``nas-sim --help`` (every command group loaded) stays quick: the plugin packages defer
+    scipy, torch & co. until a command runs."""
+    code = (
+        "import sys\n"
+        "from nas_sim.cli import main\n"
+        "try:\n"
+        "    main(['--help'])\n"
+        "except SystemExit:\n"
+        "    pass\n"
+        f"print(sorted(m for m in {HEAVY!r} if m in sys.modules))\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True, check=True
+    )
+    assert "lce" in out.stdout  # the plugin command groups were loaded
+    assert out.stdout.strip().splitlines()[-1] == "[]"
