@@ -260,7 +260,7 @@ def _bananas_overhead(bench: str, budget: str, seeds: int) -> None:
     per_iter = []
     fits = 0
     for seed in range(seeds):
-        opt = api.make_optimizer("bananas", ensemble_size=5)
+        opt = api.make_optimizer("bananas", {"ensemble_size": 5})
         timed: list[float] = []
 
         api.run(bench, _Timed(opt, timed), seed=seed, budget=budget)

@@ -122,6 +122,13 @@ def main() -> None:
     default=None,
     help="With --lce: epoch to extrapolate to (default: the last).",
 )
+@click.option(
+    "--wrapper",
+    default=api.DEFAULT_WRAPPER,
+    show_default=True,
+    metavar="NAME",
+    help="With --lce: the registered wrapper that composes optimizer and method.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
 def run(
@@ -139,6 +146,7 @@ def run(
     e_few: int | None,
     top_fraction: float | None,
     lce_target_epoch: int | None,
+    wrapper: str,
     as_json: bool,
     quiet: bool,
 ) -> None:
@@ -148,19 +156,25 @@ def run(
     _load_plugins(plugin)
     try:
         bench = api.load_benchmark(benchmark)
-        opt = api.make_optimizer(optimizer, **_parse_params(param))
-        if lce_method is not None:
-            if e_few is None:
-                raise ValueError("--lce needs --e-few (epochs of partial training)")
-            # an LCE plugin composes itself with the optimizer (the core imports no plugin)
-            opt = registry.create("lce", lce_method).wrap(
-                opt,
-                e_few=e_few,
-                top_fraction=0.5 if top_fraction is None else top_fraction,
-                target_epoch=lce_target_epoch,
-            )
-        elif e_few is not None or top_fraction is not None or lce_target_epoch is not None:
+        if lce_method is not None and e_few is None:
+            raise ValueError("--lce needs --e-few (epochs of partial training)")
+        if lce_method is None and (
+            e_few is not None or top_fraction is not None or lce_target_epoch is not None
+        ):
             raise ValueError("--e-few, --top-fraction and --lce-target-epoch need --lce METHOD")
+        opt = api.make_optimizer(
+            optimizer,
+            _parse_params(param),
+            lce=lce_method,
+            e_few=e_few,
+            wrapper=wrapper,
+            wrapper_options=None
+            if lce_method is None
+            else {
+                "top_fraction": 0.5 if top_fraction is None else top_fraction,
+                "target_epoch": lce_target_epoch,
+            },
+        )
         from nas_sim.budget import parse_budget
 
         parsed_budget = parse_budget(budget)

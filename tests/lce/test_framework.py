@@ -152,12 +152,13 @@ def test_probability_rule(small_bench):
     assert lax.n_promoted_ > strict.n_promoted_
 
 
-def test_cli_style_wrap_from_registry():
-    from nas_sim import registry
+def test_make_optimizer_composes_through_the_registered_wrapper():
+    from nas_sim import api, registry
 
-    inner = registry.create("optimizer", "rs")
-    opt = registry.create("lce", "last").wrap(inner, e_few=3, top_fraction=0.2)
+    assert registry.get("wrapper", "lce") is LCE
+    opt = api.make_optimizer("rs", lce="last", e_few=3, wrapper_options={"top_fraction": 0.2})
     assert isinstance(opt, LCE) and opt.name == "rs+last"
+    assert opt.top_fraction == 0.2 and opt.e_few == 3
 
 
 def test_problem_is_passed_to_inner(small_bench):

@@ -246,11 +246,12 @@ def test_presets_parse_or_explain_what_is_missing() -> None:
 def test_a_method_that_cannot_be_checked_does_not_skip_later_cells(
     tmp_path: Path, bench_path: Path
 ) -> None:
-    """``test-last`` has no ``wrap`` and cannot be validated; the ``last`` cells after it still
-    are, so their bad option is reported at load time, not as failed runs."""
+    """``test-unloadable`` cannot be created, so its cells cannot be validated; the ``last`` cells
+    after it still are, so their bad option is reported at load time, not as failed runs."""
     text = BASE.format(bench=bench_path).replace(
         'lce = ["none", "test-last"]',
-        'lce = ["none", "test-last", "last"]\nlce_options = { last = { top_fraction = 5.0 } }',
+        'lce = ["none", "test-unloadable", "last"]\n'
+        "lce_options = { last = { top_fraction = 5.0 } }",
     )
     with pytest.raises(SuiteSpecError, match="top_fraction"):
         load_suite(write(tmp_path, text))
