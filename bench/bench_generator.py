@@ -17,18 +17,15 @@ import argparse
 import io
 import json
 import statistics
-import sys
 import tempfile
 import time
 from dataclasses import replace
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
-from benchmarks.mnist1d.design import load_design  # noqa: E402
-from benchmarks.mnist1d.generator import generate, runs_dir  # noqa: E402
-from benchmarks.mnist1d.plan import pilot_plan, sparse_cell_strings  # noqa: E402
-from benchmarks.spaces.nb201 import NB201Space  # noqa: E402
+from nas_sim.benchmarks.mnist1d.design import load_design
+from nas_sim.benchmarks.mnist1d.generator import generate, runs_dir
+from nas_sim.benchmarks.mnist1d.plan import pilot_plan, sparse_cell_strings
+from nas_sim.benchmarks.spaces.nb201 import NB201Space
 
 
 def main() -> None:

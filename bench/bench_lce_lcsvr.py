@@ -16,9 +16,9 @@ SHARED = Path(__file__).resolve().parents[1] / ".." / "shared" / "data" / "nas-b
 
 
 def main() -> None:
-    from lce.baselines import LastValue
-    from lce.evaluate import evaluate, load_curves
-    from lce.lcsvr import LcSVR
+    from nas_sim.lce.baselines import LastValue
+    from nas_sim.lce.evaluate import evaluate, load_curves
+    from nas_sim.lce.lcsvr import LcSVR
 
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--curves", default=str(SHARED))

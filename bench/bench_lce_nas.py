@@ -35,17 +35,18 @@ def _seeds(text: str) -> list[int]:
 
 
 def run_one(job: dict) -> dict:
-    from nas_sim import api, registry
+    from nas_sim import api
 
     bench = api.load_benchmark(job["benchmark"])
-    opt = registry.create("optimizer", job["optimizer"], **job["params"].get(job["optimizer"], {}))
-    if job["lce"]:
-        opt = registry.create("lce", job["lce"]).wrap(
-            opt,
-            e_few=job["e_few"],
-            top_fraction=job["top_fraction"],
-            target_epoch=job["target_epoch"],
-        )
+    opt = api.make_optimizer(
+        job["optimizer"],
+        job["params"].get(job["optimizer"], {}),
+        lce=job["lce"] or None,
+        e_few=job["e_few"] if job["lce"] else None,
+        wrapper_options={"top_fraction": job["top_fraction"], "target_epoch": job["target_epoch"]}
+        if job["lce"]
+        else None,
+    )
     t0 = time.perf_counter()
     res = api.run(bench, opt, seed=job["seed"], budget=job["budget"])
     wall = time.perf_counter() - t0

@@ -53,8 +53,8 @@ def per_walker_emcee(curve: np.ndarray, n_steps: int) -> float:
     """Domhan-style: emcee calls the log-posterior once per walker (no vectorisation)."""
     import emcee
 
-    from lce.curve_families import to_unit_scale
-    from lce.wpm import WPM, log_posterior
+    from nas_sim.lce.curve_families import to_unit_scale
+    from nas_sim.lce.wpm import WPM, log_posterior
 
     m = WPM(dtype="float64")
     u, _ = to_unit_scale(curve[None], "val_loss")
@@ -83,8 +83,8 @@ def stacked_emcee(curves: np.ndarray, n_steps: int) -> dict:
     """One emcee ensemble over K curves' concatenated parameters with a summed log-prob."""
     import emcee
 
-    from lce.curve_families import to_unit_scale
-    from lce.wpm import WPM, log_posterior
+    from nas_sim.lce.curve_families import to_unit_scale
+    from nas_sim.lce.wpm import WPM, log_posterior
 
     m = WPM(dtype="float64")
     k = len(curves)
@@ -122,7 +122,7 @@ def stacked_emcee(curves: np.ndarray, n_steps: int) -> dict:
 
 
 def main() -> None:
-    from lce.wpm import WPM
+    from nas_sim.lce.wpm import WPM
 
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--curves", type=int, default=64)

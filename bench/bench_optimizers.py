@@ -34,8 +34,8 @@ def _frozen_surrogate(n_classes: int | None) -> str:
     index among the classes): one shared seed would give every class the same noise draw, i.e. a
     noiseless table. Rebuilt on every call, so a refitted surrogate is never shadowed by a stale
     file."""
-    from benchmarks.curve_set import CurveSet, write_curve_set
     from nas_sim import api
+    from nas_sim.benchmarks.curve_set import CurveSet, write_curve_set
 
     b = api.load_benchmark("mnist1d-surrogate")
     archs = list(b.space.unique_architectures())
@@ -72,8 +72,8 @@ def _benchmark_spec(name: str) -> str:
     if name != "synthetic":
         return name
     if not SYNTHETIC.is_file():
-        from benchmarks.curve_set import write_curve_set
-        from tests.synthetic import synthetic_nb201_set
+        from nas_sim.benchmarks.curve_set import write_curve_set
+        from nas_sim.benchmarks.synthetic import synthetic_nb201_set
 
         # ~300 covered classes, 3 seeds, 50 epochs: the shape of the embedded set
         write_curve_set(synthetic_nb201_set(n_archs=300, n_seeds=3, max_epochs=50), SYNTHETIC)
@@ -128,8 +128,8 @@ def main() -> None:
     ap.add_argument("--overhead-seeds", type=int, default=3, help="BANANAS overhead runs (0: skip)")
     args = ap.parse_args()
 
-    from benchmarks.embedded import MNIST1D_SET
     from nas_sim import api
+    from nas_sim.benchmarks.embedded import MNIST1D_SET
 
     name = args.benchmark or ("mnist1d" if MNIST1D_SET.is_file() else "synthetic")
     bench = _benchmark_spec(name)
@@ -260,7 +260,7 @@ def _bananas_overhead(bench: str, budget: str, seeds: int) -> None:
     per_iter = []
     fits = 0
     for seed in range(seeds):
-        opt = api.make_optimizer("bananas", ensemble_size=5)
+        opt = api.make_optimizer("bananas", {"ensemble_size": 5})
         timed: list[float] = []
 
         api.run(bench, _Timed(opt, timed), seed=seed, budget=budget)

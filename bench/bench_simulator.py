@@ -30,8 +30,8 @@ def main() -> None:
     from nas_sim import api
 
     if args.benchmark is None:
-        from benchmarks.curve_set import write_curve_set
-        from tests.synthetic import synthetic_nb201_set
+        from nas_sim.benchmarks.curve_set import write_curve_set
+        from nas_sim.benchmarks.synthetic import synthetic_nb201_set
 
         path = Path(tempfile.mkdtemp()) / "full.parquet"
         write_curve_set(synthetic_nb201_set(n_archs=None, n_seeds=3, max_epochs=50), path)

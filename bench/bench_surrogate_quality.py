@@ -23,7 +23,7 @@ from typing import Any
 
 import numpy as np
 
-from benchmarks.surrogate.evaluate import cross_validate, seed_vs_mean_test
+from nas_sim.benchmarks.surrogate.evaluate import cross_validate, seed_vs_mean_test
 
 ROOT = Path(__file__).resolve().parents[1]
 DOCS = ROOT / "docs" / "surrogates.md"
@@ -79,8 +79,8 @@ def replace_block(name: str, text: str) -> None:
 
 def nlp_set() -> tuple[Any, Any, np.ndarray]:
     """The WikiText-2 logs through the NLP importer, plus op-count features per run."""
-    from benchmarks.importers.nlp_logs import import_nlp_logs
-    from benchmarks.spaces.nlp import NLPSpace
+    from nas_sim.benchmarks.importers.nlp_logs import import_nlp_logs
+    from nas_sim.benchmarks.spaces.nlp import NLPSpace
 
     cs, report = import_nlp_logs(shared_data() / "nas-bench-nlp-wikitext2")
     space = NLPSpace()
@@ -94,9 +94,9 @@ def nlp_set() -> tuple[Any, Any, np.ndarray]:
 
 def without_sparse_cells(cs: Any) -> Any:
     """The set minus every run of the MNIST-1D plan's hand-picked sparse cells (canonical)."""
-    from benchmarks.mnist1d.plan import SPARSE_CELLS
-    from benchmarks.spaces.nb201 import NB201Space
-    from benchmarks.surrogate.evaluate import subset
+    from nas_sim.benchmarks.mnist1d.plan import SPARSE_CELLS
+    from nas_sim.benchmarks.spaces.nb201 import NB201Space
+    from nas_sim.benchmarks.surrogate.evaluate import subset
 
     space = NB201Space()
     sparse = {space.canonical(a) for a in SPARSE_CELLS}
@@ -123,20 +123,20 @@ def main() -> None:
         "uniform sample of the space",
     )
     args = ap.parse_args()
-    from benchmarks.surrogate.build import MNIST1D_CONFIG
+    from nas_sim.benchmarks.surrogate.build import MNIST1D_CONFIG
 
     lgb_params = MNIST1D_CONFIG["model_params"]
     out: dict[str, Any] = {}
 
     if args.nlp:
-        from benchmarks.surrogate.evaluate import (
+        from nas_sim.benchmarks.surrogate.evaluate import (
             Predictions,
             architecture_folds,
             predict_test,
             score,
             subset,
         )
-        from benchmarks.surrogate.model import fit_surrogate
+        from nas_sim.benchmarks.surrogate.model import fit_surrogate
 
         cs, space, counts = nlp_set()
         print(f"NAS-Bench-NLP WikiText-2: {cs.n_runs} runs, objective {cs.objective}")
@@ -205,12 +205,12 @@ def main() -> None:
             replace_block("nlp", table)
     else:
         if args.synthetic:
-            from tests.synthetic import synthetic_nb201_set
+            from nas_sim.benchmarks.synthetic import synthetic_nb201_set
 
             cs, label = synthetic_nb201_set(300, 3, 50, seed=0), "synthetic"
         else:
-            from benchmarks.curve_set import read_curve_set
-            from benchmarks.embedded import MNIST1D_SET
+            from nas_sim.benchmarks.curve_set import read_curve_set
+            from nas_sim.benchmarks.embedded import MNIST1D_SET
 
             path = args.set or MNIST1D_SET
             cs, label = read_curve_set(path), str(path)

@@ -17,7 +17,11 @@ from pathlib import Path
 
 import numpy as np
 
-from benchmarks.surrogate.benchmark import MNIST1D_SURROGATE, TINY_SURROGATE, SurrogateBenchmark
+from nas_sim.benchmarks.surrogate.benchmark import (
+    MNIST1D_SURROGATE,
+    TINY_SURROGATE,
+    SurrogateBenchmark,
+)
 
 
 def _timeit(fn, repeat: int) -> list[float]:  # type: ignore[no-untyped-def]
@@ -60,8 +64,8 @@ def main() -> None:
         f"p90 {np.quantile(single, 0.9) * 1e3:.3f} ms"
     )
     try:
-        from benchmarks.embedded import MNIST1D_SET
-        from benchmarks.tabular import TabularBenchmark
+        from nas_sim.benchmarks.embedded import MNIST1D_SET
+        from nas_sim.benchmarks.tabular import TabularBenchmark
 
         tab = TabularBenchmark.from_path(MNIST1D_SET)
         tarchs = list(tab._rows)
@@ -120,8 +124,8 @@ def main() -> None:
             print("no CUDA device on this machine: the GPU target is not measured here")
 
     if not args.skip_fit:
-        from benchmarks.surrogate import fit_surrogate
-        from tests.synthetic import synthetic_nb201_set
+        from nas_sim.benchmarks.surrogate import fit_surrogate
+        from nas_sim.benchmarks.synthetic import synthetic_nb201_set
 
         n_seeds = max(1, round(args.fit_curves / 6466))
         cs = synthetic_nb201_set(n_archs=None, n_seeds=n_seeds, max_epochs=args.fit_epochs)

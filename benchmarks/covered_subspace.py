@@ -1,9 +1,10 @@
 """The part of a search space a tabular benchmark actually covers.
 
-A table rarely holds every architecture (the NAS-Bench-NLP logs cover a few hundred of ~10^53; a
-partly generated NB201 table a few hundred of 6,466 classes). Optimizers must then only propose
-architectures the table can answer, so the benchmark hands them this wrapper instead of the full
-space: sampling is uniform over covered isomorphism classes, mutation retries the space's own
+A table often holds only part of its space (the NAS-Bench-NLP logs a few hundred of ~10^53
+architectures; an NB201 table built from an unfinished generator run part of the 6,466 classes,
+while the embedded MNIST-1D set holds all of them and gets the full space). Optimizers must then
+only propose architectures the table can answer, so the benchmark hands them this wrapper instead
+of the full space: sampling is uniform over covered isomorphism classes, mutation retries the space's own
 operator until the child is covered, and the neighbourhood keeps only covered neighbours.
 """
 

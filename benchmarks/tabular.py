@@ -3,7 +3,7 @@
 Each architecture may have several training runs (seeds). A simulated run with seed ``run_seed``
 gets the stored run ``run_seed mod n_seeds`` of its isomorphism class, so a trial sees a fixed but
 seed-dependent draw of training noise. An architecture absent from the table is a clear error, and
-optimizers are handed a :class:`~benchmarks.covered_subspace.CoveredSubspace` so they only propose
+optimizers are handed a :class:`~nas_sim.benchmarks.covered_subspace.CoveredSubspace` so they only propose
 architectures the table holds.
 """
 
@@ -15,10 +15,10 @@ from pathlib import Path
 
 import numpy as np
 
-from benchmarks.covered_subspace import CoveredSubspace
-from benchmarks.curve_set import CurveSet, CurveSetError, read_curve_set
 from nas_sim import registry
 from nas_sim.benchmark import Benchmark, BestKnown
+from nas_sim.benchmarks.covered_subspace import CoveredSubspace
+from nas_sim.benchmarks.curve_set import CurveSet, CurveSetError, read_curve_set
 from nas_sim.learning_curve import LearningCurve
 from nas_sim.search_space import Architecture, InvalidArchitectureError, SearchSpace
 

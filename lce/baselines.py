@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import NDArray
 
-from lce.curve_families import family, fit_family, from_unit_scale, to_unit_scale
-from lce.method import LCEMethod, Prediction, check_partial_curves, check_training_data
+from nas_sim.lce.curve_families import family, fit_family, from_unit_scale, to_unit_scale
+from nas_sim.lce.method import LCEMethod, Prediction, check_partial_curves, check_training_data
 
 Array = NDArray[np.float64]
 
@@ -83,7 +83,7 @@ class PowerLaw(_PointPlusCalibration):
     ``pow3`` family of Domhan et al. 2015, a common single-model baseline).
 
     Lower-is-better metrics are fitted on the unit scale of
-    :func:`~lce.curve_families.to_unit_scale` (a falling loss becomes a rising curve). Where the
+    :func:`~nas_sim.lce.curve_families.to_unit_scale` (a falling loss becomes a rising curve). Where the
     fit fails the prediction is the last value. Uncertainty: see :class:`_PointPlusCalibration`.
     """
 

@@ -23,15 +23,6 @@ def _int_list(text: str) -> list[int]:
     return out
 
 
-@lce.command("list")
-def lce_list() -> None:
-    """Names of the registered LCE methods."""
-    from nas_sim import registry
-
-    for name in registry.names("lce"):
-        click.echo(name)
-
-
 @lce.command("evaluate")
 @click.option(
     "--curves",
@@ -44,7 +35,7 @@ def lce_list() -> None:
     "--methods",
     default="wpm,lcsvr,last",
     show_default=True,
-    help="Comma-separated registered LCE methods (see `nas-sim lce list`).",
+    help="Comma-separated registered LCE methods (see `nas-sim list lce`).",
 )
 @click.option(
     "--target-epoch",
@@ -92,9 +83,9 @@ def lce_evaluate(
     as_json: bool,
 ) -> None:
     """MAE, Kendall tau, log-likelihood, 90% coverage and seconds per curve of LCE methods."""
-    from lce.evaluate import evaluate, load_curves, plot_predictions, rows_as_dicts
-    from lce.method import CurveError
     from nas_sim import registry
+    from nas_sim.lce.evaluate import evaluate, load_curves, plot_predictions, rows_as_dicts
+    from nas_sim.lce.method import CurveError
 
     names = [m.strip() for m in methods.split(",") if m.strip()]
     valid = registry.names("lce")

@@ -22,7 +22,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from lce.method import LCEMethod, Prediction, check_training_data, to_generator
+from nas_sim.lce.method import LCEMethod, Prediction, check_training_data, to_generator
 from nas_sim.optimizer import check_fraction, check_positive_int
 
 Array = NDArray[np.float64]
@@ -136,7 +136,7 @@ class SplitConformal(LCEMethod):
 
 
 class ConformalWPM(SplitConformal):
-    """:class:`~lce.wpm.WPM` with split-conformal intervals (registered as ``wpm-conformal``);
+    """:class:`~nas_sim.lce.wpm.WPM` with split-conformal intervals (registered as ``wpm-conformal``);
     keyword arguments other than the calibration settings go to WPM."""
 
     name = "wpm-conformal"
@@ -148,7 +148,7 @@ class ConformalWPM(SplitConformal):
         max_calibration_curves: int = 64,
         **wpm_kwargs: Any,
     ) -> None:
-        from lce.wpm import WPM
+        from nas_sim.lce.wpm import WPM
 
         super().__init__(WPM(**wpm_kwargs), level, min_calibration, max_calibration_curves)
 

@@ -25,8 +25,8 @@ import numpy as np
 from numpy.typing import NDArray
 from scipy import stats
 
-from lce.method import LCEMethod
 from nas_sim import registry
+from nas_sim.lce.method import LCEMethod
 
 Array = NDArray[np.float64]
 
@@ -60,7 +60,7 @@ class EvalRow:
 
 def _read_nlp_logs(folder: Path, metric: str) -> CurveData:
     """Minimal NAS-Bench-NLP log reader (upstream-formats §2.5.1), used when the official importer
-    (``benchmarks.importers.nlp_logs``) is not installed. Diverged runs are skipped. Architectures
+    (``nas_sim.benchmarks.importers.nlp_logs``) is not installed. Diverged runs are skipped. Architectures
     are identified by recipe id (isomorphic recipes are not merged)."""
     key = {"val_loss": "val_losses", "train_loss": "train_losses"}.get(metric)
     if key is None:
@@ -88,7 +88,7 @@ def load_curves(spec: str | os.PathLike[str], metric: str | None = None) -> Curv
     NAS-Bench-NLP logs (default metric ``val_loss``)."""
     text = str(spec)
     if text == "mnist1d":
-        from benchmarks.embedded import MNIST1D_SET
+        from nas_sim.benchmarks.embedded import MNIST1D_SET
 
         path = MNIST1D_SET
     else:
@@ -99,7 +99,7 @@ def load_curves(spec: str | os.PathLike[str], metric: str | None = None) -> Curv
                 f"{path} is a folder without NAS-Bench-NLP logs (log_stats_model_*.json)"
             )
         try:  # the official importer groups isomorphic recipes under one canonical architecture
-            from benchmarks.importers.nlp_logs import import_nlp_logs
+            from nas_sim.benchmarks.importers.nlp_logs import import_nlp_logs
         except ImportError:
             return _read_nlp_logs(path, metric or "val_loss")
         cs, report = import_nlp_logs(path)
@@ -115,7 +115,7 @@ def load_curves(spec: str | os.PathLike[str], metric: str | None = None) -> Curv
             f"unknown curve set {text!r}: give a .parquet learning-curve set, 'mnist1d' or a "
             "folder of NAS-Bench-NLP logs"
         )
-    from benchmarks.curve_set import read_curve_set
+    from nas_sim.benchmarks.curve_set import read_curve_set
 
     cs = read_curve_set(path)
     m = metric or cs.objective

@@ -8,7 +8,7 @@ from typing import Any
 
 import numpy as np
 
-from lce.method import CurveError, LCEMethod
+from nas_sim.lce.method import CurveError, LCEMethod
 from nas_sim.optimizer import (
     Optimizer,
     Problem,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import NDArray
 
-from lce.method import (
+from nas_sim.lce.method import (
     CurveError,
     LCEMethod,
     Prediction,

@@ -9,16 +9,13 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
 from scipy import special
 
 from nas_sim.learning_curve import higher_is_better
-
-if TYPE_CHECKING:
-    from nas_sim.optimizer import Optimizer
 
 
 class CurveError(ValueError):
@@ -153,13 +150,6 @@ class LCEMethod(ABC):
             and not k.startswith("_")
             and isinstance(v, (int, float, str, bool, type(None)))
         }
-
-    def wrap(self, optimizer: Optimizer, **kwargs: Any) -> Optimizer:
-        """``LCE(optimizer, self, **kwargs)``: how the CLI composes ``--lce NAME`` with an optimizer
-        without the core importing this package by name."""
-        from lce.framework import LCE
-
-        return LCE(optimizer, self, **kwargs)
 
 
 def check_partial_curves(

@@ -7,7 +7,7 @@ from contextlib import nullcontext
 import numpy as np
 from numpy.typing import NDArray
 
-from lce.curve_families import (
+from nas_sim.lce.curve_families import (
     FAMILY_NAMES,
     CurveFamily,
     array_module,
@@ -16,8 +16,8 @@ from lce.curve_families import (
     from_unit_scale,
     to_unit_scale,
 )
-from lce.method import LCEMethod, Prediction, check_partial_curves, to_generator
-from lce.stretch_move import check_backend, run_stretch
+from nas_sim.lce.method import LCEMethod, Prediction, check_partial_curves, to_generator
+from nas_sim.lce.stretch_move import check_backend, run_stretch
 from nas_sim.optimizer import check_positive_int
 from nas_sim.torch_threads import single_torch_thread
 
@@ -34,7 +34,7 @@ class WPM(LCEMethod):
     families of :mod:`lce.curve_families`, with Domhan's priors: weights ``w_k >= 0`` (sampled
     unnormalised in [0, 1], normalised in the sum), every family increasing (exact sign
     constraints) and with a value at the target epoch in [0, 1] on the unit scale (accuracies as
-    they are; losses via :func:`~lce.curve_families.to_unit_scale`), ``sigma`` uniform in
+    they are; losses via :func:`~nas_sim.lce.curve_families.to_unit_scale`), ``sigma`` uniform in
     [``sigma_min``, 1]. The posterior is sampled by an affine-invariant ensemble (stretch move), with
     Domhan's settings by default: 100 walkers, 2,500 steps of which the first 500 are burn-in.
     Walkers start in a small ball around per-family least-squares fits (batched Levenberg–Marquardt

@@ -7,7 +7,9 @@
 
 from __future__ import annotations
 
+import importlib
 import os
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +22,8 @@ from nas_sim.simulator import OverheadMode, SimulationResult, Simulator
 DEFAULT_BENCHMARK = "mnist1d"
 DEFAULT_OPTIMIZER = "rea"
 DEFAULT_BUDGET = "100x"
+#: The wrapper plugin that composes an optimizer with an LCE method (the LCE framework).
+DEFAULT_WRAPPER = "lce"
 
 
 def load_benchmark(name_or_path: str | os.PathLike[str] | Benchmark) -> Benchmark:
@@ -43,11 +47,90 @@ def load_benchmark(name_or_path: str | os.PathLike[str] | Benchmark) -> Benchmar
     )
 
 
-def make_optimizer(name: str | Optimizer, **kwargs: Any) -> Optimizer:
+def make_optimizer(
+    name: str | Optimizer,
+    params: Mapping[str, Any] | None = None,
+    *,
+    lce: str | None = None,
+    lce_params: Mapping[str, Any] | None = None,
+    e_few: int | None = None,
+    wrapper: str = DEFAULT_WRAPPER,
+    wrapper_options: Mapping[str, Any] | None = None,
+) -> Optimizer:
+    """The optimizer ``name`` (a registered name, built with ``params``), composed with the LCE
+    method ``lce`` when one is given: the one place where "optimizer + LCE" is assembled, for the
+    CLI, suites and scripts alike.
+
+    The composition is itself a plugin: ``wrapper`` names a class registered under the
+    ``nas_sim.wrappers`` entry points (default ``"lce"``, the LCE framework) or a
+    ``"module:attribute"``, and is called as
+    ``wrapper(optimizer, method, e_few=e_few, **wrapper_options)`` with
+    ``method = registry.create("lce", lce, **lce_params)``. A freeze-thaw framework plugs in the
+    same way. Unknown or unloadable plugins raise :class:`~nas_sim.registry.UnknownPluginError` /
+    :class:`~nas_sim.registry.PluginError`; bad LCE parameters or options raise
+    :class:`CompositionError` naming the part they belong to.
+    """
     if isinstance(name, Optimizer):
-        return name
-    opt = registry.create("optimizer", name, **kwargs)
-    return opt  # type: ignore[no-any-return]
+        if params:
+            raise ValueError("params are for a registered name, not an optimizer instance")
+        opt = name
+    else:
+        opt = registry.create("optimizer", name, **(params or {}))
+    if lce is None:
+        if lce_params or e_few is not None or wrapper_options:
+            raise ValueError("lce_params, e_few and wrapper_options need an LCE method (lce=...)")
+        return opt  # type: ignore[no-any-return]
+    if e_few is None:
+        raise ValueError(f"LCE method {lce!r} needs e_few (epochs of partial training)")
+    known = registry.names("lce")
+    if lce not in known:
+        raise registry.UnknownPluginError(
+            f"unknown LCE method {lce!r}; "
+            + (
+                f"choose from: {', '.join(known)}"
+                if known
+                else "no LCE package is installed: install nas-sim's lce methods or register "
+                "one under 'nas_sim.lce'"
+            )
+        )
+    try:
+        method = registry.create("lce", lce, **(lce_params or {}))
+    except (TypeError, ValueError) as exc:
+        raise CompositionError("lce", lce, exc) from exc
+    compose = load_wrapper(wrapper)
+    try:
+        return compose(opt, method, e_few=e_few, **(wrapper_options or {}))  # type: ignore[no-any-return]
+    except (TypeError, ValueError) as exc:
+        raise CompositionError("wrapper", wrapper, exc) from exc
+
+
+class CompositionError(ValueError):
+    """Invalid parameters for the LCE part of :func:`make_optimizer`'s composition (an
+    optimizer's own bad parameters raise as its constructor does).
+
+    part : ``"lce"`` (the method's parameters) or ``"wrapper"`` (``e_few`` and the wrapper
+    options); name : that part's plugin name.
+    """
+
+    def __init__(self, part: str, name: str, cause: Exception) -> None:
+        super().__init__(f"invalid parameters for {part} {name!r}: {cause}")
+        self.part = part
+        self.name = name
+        self.cause = cause
+
+
+def load_wrapper(wrapper: str) -> Any:
+    """A registered wrapper name (``nas_sim.wrappers``) or a ``"module:attribute"``."""
+    if ":" not in wrapper:
+        return registry.get("wrapper", wrapper)
+    module_name, _, attr = wrapper.partition(":")
+    try:
+        return getattr(importlib.import_module(module_name), attr)
+    except (ImportError, AttributeError) as exc:
+        raise registry.PluginError(
+            f"the wrapper {wrapper!r} cannot be loaded ({exc}); install the package that "
+            f"provides it, or use a registered wrapper: {', '.join(registry.names('wrapper'))}"
+        ) from exc
 
 
 def run(
@@ -64,7 +147,7 @@ def run(
 ) -> SimulationResult:
     """Simulate one NAS run; see :class:`~nas_sim.simulator.Simulator`."""
     bench = load_benchmark(benchmark)
-    opt = make_optimizer(optimizer, **(optimizer_kwargs or {}))
+    opt = make_optimizer(optimizer, optimizer_kwargs)
     sim = Simulator(
         bench,
         opt,

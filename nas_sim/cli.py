@@ -1,4 +1,6 @@
-"""The ``nas-sim`` command line. Plugins add command groups through the ``nas_sim.cli`` entry points."""
+"""The ``nas-sim`` command line: ``run``, ``list``, ``benchmarks info``, ``plot``, ``suite`` and
+``report`` live in the core; plugin packages add command groups through the ``nas_sim.cli`` entry
+points (one module each)."""
 
 from __future__ import annotations
 
@@ -40,6 +42,23 @@ def _parse_params(params: tuple[str, ...]) -> dict[str, Any]:
     return out
 
 
+class RegistryOption(click.Option):
+    """An option whose help text names the registered plugins of ``kind`` (``{names}`` in the
+    help), computed when the help is shown, so it cannot go stale."""
+
+    def __init__(self, *args: Any, kind: str, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.kind = kind
+
+    def get_help_record(self, ctx: click.Context) -> tuple[str, str] | None:
+        template = self.help
+        self.help = (template or "").replace("{names}", ", ".join(registry.names(self.kind)))
+        try:
+            return super().get_help_record(ctx)
+        finally:
+            self.help = template
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="nas-sim")
 def main() -> None:
@@ -52,14 +71,18 @@ def main() -> None:
     "-b",
     default=api.DEFAULT_BENCHMARK,
     show_default=True,
-    help="Registered benchmark name, learning-curve set (.parquet) or surrogate dir.",
+    cls=RegistryOption,
+    kind="benchmark",
+    help="Registered benchmark ({names}), learning-curve set (.parquet) or surrogate dir.",
 )
 @click.option(
     "--optimizer",
     "-o",
     default=api.DEFAULT_OPTIMIZER,
     show_default=True,
-    help="Registered optimizer name (see `nas-sim optimizers list`).",
+    cls=RegistryOption,
+    kind="optimizer",
+    help="Registered optimizer: {names}.",
 )
 @click.option(
     "--param",
@@ -101,8 +124,9 @@ def main() -> None:
     "lce_method",
     default=None,
     metavar="METHOD",
-    help="Wrap the optimizer in the LCE framework with this registered LCE method "
-    "(wpm, lcsvr, last, powerlaw; see `nas-sim lce list`).",
+    cls=RegistryOption,
+    kind="lce",
+    help="Compose the optimizer with this registered LCE method ({names}) through --wrapper.",
 )
 @click.option(
     "--e-few",
@@ -122,6 +146,15 @@ def main() -> None:
     default=None,
     help="With --lce: epoch to extrapolate to (default: the last).",
 )
+@click.option(
+    "--wrapper",
+    default=api.DEFAULT_WRAPPER,
+    show_default=True,
+    metavar="NAME",
+    cls=RegistryOption,
+    kind="wrapper",
+    help="With --lce: the registered wrapper that composes optimizer and method ({names}).",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
 def run(
@@ -139,6 +172,7 @@ def run(
     e_few: int | None,
     top_fraction: float | None,
     lce_target_epoch: int | None,
+    wrapper: str,
     as_json: bool,
     quiet: bool,
 ) -> None:
@@ -148,19 +182,25 @@ def run(
     _load_plugins(plugin)
     try:
         bench = api.load_benchmark(benchmark)
-        opt = api.make_optimizer(optimizer, **_parse_params(param))
-        if lce_method is not None:
-            if e_few is None:
-                raise ValueError("--lce needs --e-few (epochs of partial training)")
-            # an LCE plugin composes itself with the optimizer (the core imports no plugin)
-            opt = registry.create("lce", lce_method).wrap(
-                opt,
-                e_few=e_few,
-                top_fraction=0.5 if top_fraction is None else top_fraction,
-                target_epoch=lce_target_epoch,
-            )
-        elif e_few is not None or top_fraction is not None or lce_target_epoch is not None:
+        if lce_method is not None and e_few is None:
+            raise ValueError("--lce needs --e-few (epochs of partial training)")
+        if lce_method is None and (
+            e_few is not None or top_fraction is not None or lce_target_epoch is not None
+        ):
             raise ValueError("--e-few, --top-fraction and --lce-target-epoch need --lce METHOD")
+        opt = api.make_optimizer(
+            optimizer,
+            _parse_params(param),
+            lce=lce_method,
+            e_few=e_few,
+            wrapper=wrapper,
+            wrapper_options=None
+            if lce_method is None
+            else {
+                "top_fraction": 0.5 if top_fraction is None else top_fraction,
+                "target_epoch": lce_target_epoch,
+            },
+        )
         from nas_sim.budget import parse_budget
 
         parsed_budget = parse_budget(budget)
@@ -251,16 +291,32 @@ def _print_summary(s: dict[str, Any], test_metric: str, out: Path | None) -> Non
         click.echo(f"result written to {out}")
 
 
+#: ``nas-sim list KIND`` accepts each registry kind and its plural
+_LIST_KINDS = {**{k: k for k in registry.KINDS}, **{f"{k}s": k for k in registry.KINDS}}
+
+
+@main.command("list")
+@click.argument("kind", required=False, type=click.Choice(sorted(_LIST_KINDS)))
+@click.option("--plugin", multiple=True, metavar="FILE_OR_MODULE", help="Load user plugins first.")
+@click.option("--json", "as_json", is_flag=True, help="Print {kind: [names]} as JSON.")
+def list_plugins(kind: str | None, plugin: tuple[str, ...], as_json: bool) -> None:
+    """Registered plugins: every kind, or the names of one KIND, one per line."""
+    _load_plugins(plugin)
+    kinds = list(registry.KINDS) if kind is None else [_LIST_KINDS[kind]]
+    found = {k: registry.names(k) for k in kinds}
+    if as_json:
+        click.echo(json.dumps(found, indent=2))
+    elif kind is not None:
+        for name in found[kinds[0]]:
+            click.echo(name)
+    else:
+        for k, names in found.items():
+            click.echo(f"{k} ({registry.KINDS[k]}): {', '.join(names) or '-'}")
+
+
 @main.group()
 def benchmarks() -> None:
-    """Registered benchmarks."""
-
-
-@benchmarks.command("list")
-def benchmarks_list() -> None:
-    """Names of the registered benchmarks."""
-    for name in registry.names("benchmark"):
-        click.echo(name)
+    """Registered benchmarks (`nas-sim list benchmark` lists them)."""
 
 
 @benchmarks.command("info")
@@ -277,17 +333,6 @@ def benchmarks_info(name: str, as_json: bool) -> None:
         return
     for k, v in info.items():
         click.echo(f"{k}: {v}")
-
-
-@main.group()
-def optimizers() -> None:
-    """Registered optimizers."""
-
-
-@optimizers.command("list")
-def optimizers_list() -> None:
-    for name in registry.names("optimizer"):
-        click.echo(name)
 
 
 @main.command()
@@ -319,8 +364,23 @@ def plot(results: tuple[Path, ...], output: Path) -> None:
     click.echo(f"plotted {len(loaded)} result(s) to {output}")
 
 
+def _add_core_commands() -> None:
+    from nas_sim.report.cli import report
+    from nas_sim.suite.cli import suite
+
+    main.add_command(suite, name="suite")
+    main.add_command(report, name="report")
+
+
 def _add_plugin_commands() -> None:
     for ep in entry_points(group="nas_sim.cli"):
+        if ep.name in main.commands:
+            print(
+                f"warning: CLI plugin {ep.name!r} ({ep.value}) would replace the core command "
+                "of that name; skipped",
+                file=sys.stderr,
+            )
+            continue
         try:
             cmd = ep.load()
         except Exception as exc:  # a broken plugin must not take the whole CLI down
@@ -329,6 +389,7 @@ def _add_plugin_commands() -> None:
         main.add_command(cmd, name=ep.name)
 
 
+_add_core_commands()
 _add_plugin_commands()
 
 if __name__ == "__main__":

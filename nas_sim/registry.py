@@ -1,7 +1,7 @@
-"""Plugin registry: optimizers, LCE methods, benchmarks and search spaces by name.
+"""Plugin registry: optimizers, LCE methods, benchmarks, search spaces and wrappers by name.
 
 Plugins come from entry-point groups (``nas_sim.optimizers``, ``nas_sim.lce``, ``nas_sim.benchmarks``,
-``nas_sim.search_spaces``), from the :func:`register` decorator, or from ``--plugin FILE_OR_MODULE``.
+``nas_sim.search_spaces``, ``nas_sim.wrappers``), from the :func:`register` decorator, or from ``--plugin FILE_OR_MODULE``.
 The built-in plugins are registered through the same entry points as third-party ones; the core
 never imports a plugin module by name.
 """
@@ -21,6 +21,8 @@ KINDS: dict[str, str] = {
     "lce": "nas_sim.lce",
     "benchmark": "nas_sim.benchmarks",
     "space": "nas_sim.search_spaces",
+    #: compositions ``wrapper(optimizer, lce_method, e_few=E, **options)``, e.g. the LCE framework
+    "wrapper": "nas_sim.wrappers",
 }
 
 T = TypeVar("T")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .hyperband import Hyperband
+from nas_sim.optimizers.hyperband import Hyperband
 
 
 class ASHA(Hyperband):

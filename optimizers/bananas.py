@@ -9,10 +9,9 @@ from numpy.typing import NDArray
 from scipy.stats import norm
 
 from nas_sim.optimizer import Optimizer, Problem, Request, Result, check_positive_int
+from nas_sim.optimizers._mlp_ensemble import MLPEnsemble
+from nas_sim.optimizers._unseen import sample_unseen
 from nas_sim.search_space import Architecture
-
-from ._mlp_ensemble import MLPEnsemble
-from ._unseen import sample_unseen
 
 ACQUISITIONS: tuple[str, ...] = ("its", "ucb", "ei")
 

@@ -12,10 +12,9 @@ from typing import Any
 import numpy as np
 
 from nas_sim.optimizer import Problem, Result, check_fraction, check_positive_int
+from nas_sim.optimizers._unseen import sample_unseen
+from nas_sim.optimizers.hyperband import Hyperband
 from nas_sim.search_space import Architecture, InvalidArchitectureError
-
-from ._unseen import sample_unseen
-from .hyperband import Hyperband
 
 #: hpbandster warns on every KDE draw it cannot score (a categorical level absent from the good
 #: set); that is expected on small data, so its messages go to a logger that is quiet by default.
@@ -28,7 +27,7 @@ class BOHB(Hyperband):
     """BOHB (Falkner, Klein, Hutter, "BOHB: Robust and Efficient Hyperparameter Optimization at
     Scale", ICML 2018).
 
-    :class:`~optimizers.hyperband.Hyperband`'s brackets and promotions (resumed runs, ``eta``,
+    :class:`~nas_sim.optimizers.hyperband.Hyperband`'s brackets and promotions (resumed runs, ``eta``,
     ``min_epochs``, ``asynchronous`` as there), with rung-0 configurations proposed by the original
     implementation's model: ``hpbandster.optimizers.config_generators.bohb.BOHB``, a pair of
     kernel density estimators (good / bad configurations, ``top_n_percent`` split) per budget,

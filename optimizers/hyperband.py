@@ -11,9 +11,8 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from nas_sim.optimizer import Optimizer, Problem, Request, Result, check_positive_int
+from nas_sim.optimizers._unseen import sample_unseen
 from nas_sim.search_space import Architecture
-
-from ._unseen import sample_unseen
 
 #: guards floor(log(...)) against round-off (x11 uses the same epsilon)
 _EPS = 1e-6

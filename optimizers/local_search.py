@@ -7,9 +7,8 @@ from collections import deque
 import numpy as np
 
 from nas_sim.optimizer import Optimizer, Problem, Request, Result, check_positive_int
+from nas_sim.optimizers._unseen import sample_unseen
 from nas_sim.search_space import Architecture
-
-from ._unseen import sample_unseen
 
 IMPROVEMENTS: tuple[str, ...] = ("best", "first")
 

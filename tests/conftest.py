@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from benchmarks.curve_set import write_curve_set
-from benchmarks.tabular import TabularBenchmark
-from tests.synthetic import synthetic_nb201_set
+from nas_sim.benchmarks.curve_set import write_curve_set
+from nas_sim.benchmarks.synthetic import synthetic_nb201_set
+from nas_sim.benchmarks.tabular import TabularBenchmark
 
 
 @pytest.fixture(scope="session")

@@ -15,10 +15,10 @@ from typing import Any
 
 import numpy as np
 
-from benchmarks.build.recipes import Recipe
-from benchmarks.curve_set import CurveSet, write_curve_set
 from nas_sim import registry
 from nas_sim.atomic import atomic_write_text
+from nas_sim.benchmarks.build.recipes import Recipe
+from nas_sim.benchmarks.curve_set import CurveSet, write_curve_set
 from nas_sim.learning_curve import higher_is_better
 
 
@@ -89,7 +89,7 @@ def build_benchmark(
 ) -> BuildResult:
     """Import ``data`` with the recipe, write the tabular set, fit and score the surrogate.
 
-    fit_kwargs : further arguments of :func:`benchmarks.surrogate.fit_surrogate`
+    fit_kwargs : further arguments of :func:`nas_sim.benchmarks.surrogate.fit_surrogate`
         (e.g. ``n_components``, ``model_params``); import_kwargs go to the recipe's importer.
     """
     out = Path(out)
@@ -129,8 +129,8 @@ def _fit_and_score(
     n_members: int,
     fit_kwargs: dict[str, Any],
 ) -> dict[str, Any]:
-    from benchmarks.surrogate import evaluate_surrogate, fit_surrogate
-    from benchmarks.surrogate.evaluate import subset
+    from nas_sim.benchmarks.surrogate import evaluate_surrogate, fit_surrogate
+    from nas_sim.benchmarks.surrogate.evaluate import subset
 
     test = _split(cs, space, test_fraction, seed)
     extra = recipe.extra_array(cs)

@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 from numpy.typing import NDArray
 
-from benchmarks.curve_set import CurveSet, CurveSetError
+from nas_sim.benchmarks.curve_set import CurveSet, CurveSetError
 from nas_sim.learning_curve import METRICS
 from nas_sim.search_space import InvalidArchitectureError, SearchSpace
 

@@ -23,10 +23,10 @@ from pathlib import Path
 
 import numpy as np
 
-from benchmarks.curve_set import CurveSet, CurveSetError
-from benchmarks.importers.report import DataImportError, ImportReport
-from benchmarks.importers.tfrecord import as_double, parse_fields, read_records
-from benchmarks.spaces.nb101 import NB101Space, NB101Spec, graph_hash
+from nas_sim.benchmarks.curve_set import CurveSet, CurveSetError
+from nas_sim.benchmarks.importers.report import DataImportError, ImportReport
+from nas_sim.benchmarks.importers.tfrecord import as_double, parse_fields, read_records
+from nas_sim.benchmarks.spaces.nb101 import NB101Space, NB101Spec, graph_hash
 from nas_sim.search_space import InvalidArchitectureError
 
 BUDGETS = (4, 12, 36, 108)

@@ -24,10 +24,10 @@ from pathlib import Path
 
 import numpy as np
 
-from benchmarks.curve_set import CurveSet, CurveSetError
-from benchmarks.importers.report import DataImportError, ImportReport
-from benchmarks.importers.trusted import load_pickle, load_torch
-from benchmarks.spaces.nb201 import NB201Space, from_naslib
+from nas_sim.benchmarks.curve_set import CurveSet, CurveSetError
+from nas_sim.benchmarks.importers.report import DataImportError, ImportReport
+from nas_sim.benchmarks.importers.trusted import load_pickle, load_torch
+from nas_sim.benchmarks.spaces.nb201 import NB201Space, from_naslib
 from nas_sim.search_space import InvalidArchitectureError
 
 DATASETS = ("cifar10-valid", "cifar10", "cifar100", "ImageNet16-120")

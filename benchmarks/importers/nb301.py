@@ -17,9 +17,9 @@ from pathlib import Path
 
 import numpy as np
 
-from benchmarks.curve_set import CurveSet, CurveSetError
-from benchmarks.importers.report import DataImportError, ImportReport
-from benchmarks.spaces.darts import DartsSpace, from_config
+from nas_sim.benchmarks.curve_set import CurveSet, CurveSetError
+from nas_sim.benchmarks.importers.report import DataImportError, ImportReport
+from nas_sim.benchmarks.spaces.darts import DartsSpace, from_config
 from nas_sim.search_space import InvalidArchitectureError
 
 CONFIG_FIELD = "optimized_hyperparamater_config"  # sic

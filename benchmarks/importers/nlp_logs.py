@@ -16,9 +16,9 @@ from pathlib import Path
 
 import numpy as np
 
-from benchmarks.curve_set import CurveSet, CurveSetError
-from benchmarks.importers.report import DataImportError, ImportReport
-from benchmarks.spaces.nlp import NLP11_MAX_NODES, NLPSpace
+from nas_sim.benchmarks.curve_set import CurveSet, CurveSetError
+from nas_sim.benchmarks.importers.report import DataImportError, ImportReport
+from nas_sim.benchmarks.spaces.nlp import NLP11_MAX_NODES, NLPSpace
 from nas_sim.search_space import InvalidArchitectureError
 
 _CURVES = {"train_losses": "train_loss", "val_losses": "val_loss", "test_losses": "test_loss"}

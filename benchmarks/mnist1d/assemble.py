@@ -15,11 +15,11 @@ from typing import Any
 
 import numpy as np
 
-from benchmarks.curve_set import CurveSet, write_curve_set
-from benchmarks.mnist1d.epoch_time import fit_epoch_time
-from benchmarks.mnist1d.generator import GeneratorConfig, runs_dir
-from benchmarks.mnist1d.network import live_edges
-from benchmarks.spaces.nb201 import NB201Space
+from nas_sim.benchmarks.curve_set import CurveSet, write_curve_set
+from nas_sim.benchmarks.mnist1d.epoch_time import fit_epoch_time
+from nas_sim.benchmarks.mnist1d.generator import GeneratorConfig, runs_dir
+from nas_sim.benchmarks.mnist1d.network import live_edges
+from nas_sim.benchmarks.spaces.nb201 import NB201Space
 from nas_sim.learning_curve import METRICS
 
 #: Fit on CPU time once this many runs recorded it.
@@ -164,7 +164,7 @@ def build(
     notes: str | None = None,
 ) -> list[Path]:
     """Write ``curves.parquet`` (+ ``curves.json``), ``stats.json`` and ``DATA_CARD.md`` to ``out``."""
-    from benchmarks.mnist1d.card import write_card
+    from nas_sim.benchmarks.mnist1d.card import write_card
 
     config, records = load_runs(runs_folder)
     cs = to_curve_set(config, records, generate_command)

@@ -15,8 +15,8 @@ from typing import Any
 
 import numpy as np
 
-from benchmarks.curve_set import CurveSet, read_curve_set
 from nas_sim.atomic import atomic_write_text
+from nas_sim.benchmarks.curve_set import CurveSet, read_curve_set
 
 EARLY_EPOCHS = (1, 5, 10, 20, 30)
 TOP_FRACTIONS = (0.01, 0.1, 0.25, 0.5, 1.0)

@@ -68,11 +68,11 @@ def generate_mnist1d(
     """Train NB201 cells on MNIST-1D; resumable (rerun the same command to continue)."""
     from dataclasses import replace
 
-    from benchmarks.mnist1d.design import load_design
-    from benchmarks.mnist1d.generator import GeneratorError, generate
-    from benchmarks.mnist1d.plan import file_plan, priority_plan
-    from benchmarks.mnist1d.shards import unpack
-    from benchmarks.mnist1d.training import resolve_device
+    from nas_sim.benchmarks.mnist1d.design import load_design
+    from nas_sim.benchmarks.mnist1d.generator import GeneratorError, generate
+    from nas_sim.benchmarks.mnist1d.plan import file_plan, priority_plan
+    from nas_sim.benchmarks.mnist1d.shards import unpack
+    from nas_sim.benchmarks.mnist1d.training import resolve_device
 
     seed_list = _parse_seeds(seeds)
     try:
@@ -112,7 +112,9 @@ def generate_mnist1d(
     required=True,
     help="a shipped design name (v1, v2, pilot-…) or a design JSON file",
 )
-@click.option("--out", required=True, type=click.Path(path_type=Path), help="run folder (resumable)")
+@click.option(
+    "--out", required=True, type=click.Path(path_type=Path), help="run folder (resumable)"
+)
 @click.option("--cells", default=100, show_default=True, type=click.IntRange(min=4))
 @click.option("--seeds", default="0,1,2", show_default=True, help="comma-separated training seeds")
 @click.option("--device", default="auto", show_default=True, help="auto, cpu, cuda or cuda:N")
@@ -133,11 +135,11 @@ def pilot_mnist1d(
     print its landscape statistics against the targets; resumable. Writes OUT/pilot_stats.json."""
     import json
 
-    from benchmarks.mnist1d.assemble import AssembleError, load_runs
-    from benchmarks.mnist1d.design import load_design
-    from benchmarks.mnist1d.generator import GeneratorError, generate
-    from benchmarks.mnist1d.landscape import TARGETS, check_targets, landscape_stats
-    from benchmarks.mnist1d.plan import pilot_plan, sparse_cell_strings
+    from nas_sim.benchmarks.mnist1d.assemble import AssembleError, load_runs
+    from nas_sim.benchmarks.mnist1d.design import load_design
+    from nas_sim.benchmarks.mnist1d.generator import GeneratorError, generate
+    from nas_sim.benchmarks.mnist1d.landscape import TARGETS, check_targets, landscape_stats
+    from nas_sim.benchmarks.mnist1d.plan import pilot_plan, sparse_cell_strings
 
     seed_list = _parse_seeds(seeds)
     if len(seed_list) < 2:
@@ -165,13 +167,17 @@ def pilot_mnist1d(
         click.echo(json.dumps(stats, indent=1))
         return
     click.echo(f"design {design}: {description}")
-    click.echo(f"{stats['n_cells']} uniform cells x {len(seed_list)} seeds, {stats['epochs']} epochs")
+    click.echo(
+        f"{stats['n_cells']} uniform cells x {len(seed_list)} seeds, {stats['epochs']} epochs"
+    )
     for key, value in stats.items():
         if isinstance(value, float):
             lo, hi = TARGETS.get(key, (None, None))
             target = ""
             if key in TARGETS:
-                rng = f">= {lo}" if hi is None else (f"< {hi}" if lo is None else f"in [{lo}, {hi}]")
+                rng = (
+                    f">= {lo}" if hi is None else (f"< {hi}" if lo is None else f"in [{lo}, {hi}]")
+                )
                 target = f"  target {rng}: {'met' if ok[key] else 'NOT met'}"
             click.echo(f"  {key:32s} {value:10.4f}{target}")
     click.echo(f"all targets met: {all(ok.values())}")
@@ -182,8 +188,8 @@ def pilot_mnist1d(
 @click.option("--shards", required=True, type=click.Path(path_type=Path), help="shard folder")
 def pack_runs(runs_folder: Path, shards: Path) -> None:
     """Pack finished runs that no shard holds into a new shard (commit it to keep the progress)."""
-    from benchmarks.mnist1d.generator import GeneratorError
-    from benchmarks.mnist1d.shards import pack, packed_keys
+    from nas_sim.benchmarks.mnist1d.generator import GeneratorError
+    from nas_sim.benchmarks.mnist1d.shards import pack, packed_keys
 
     try:
         path = pack(runs_folder, shards)
@@ -207,8 +213,8 @@ def build_set(
     runs_folder: Path, out: Path | None, command_text: str | None, notes: str | None
 ) -> None:
     """Assemble finished runs into curves.parquet (+ sidecar), DATA_CARD.md and stats.json."""
-    from benchmarks.mnist1d import DATA_DIR
-    from benchmarks.mnist1d.assemble import AssembleError, build
+    from nas_sim.benchmarks.mnist1d import DATA_DIR
+    from nas_sim.benchmarks.mnist1d.assemble import AssembleError, build
 
     try:
         paths = build(runs_folder, out or DATA_DIR, generate_command=command_text, notes=notes)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from benchmarks.mnist1d.generator import GeneratorConfig, GeneratorError
+from nas_sim.benchmarks.mnist1d.generator import GeneratorConfig, GeneratorError
 
 DESIGNS_DIR = Path(__file__).resolve().parent / "designs"
 

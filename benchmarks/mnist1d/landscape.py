@@ -26,9 +26,9 @@ from typing import Any
 import numpy as np
 from scipy.stats import spearmanr
 
-from benchmarks.mnist1d.epoch_time import fit_epoch_time
-from benchmarks.mnist1d.network import live_edges
-from benchmarks.spaces.nb201 import NB201Space
+from nas_sim.benchmarks.mnist1d.epoch_time import fit_epoch_time
+from nas_sim.benchmarks.mnist1d.network import live_edges
+from nas_sim.benchmarks.spaces.nb201 import NB201Space
 
 #: The targets a design must meet on its pilot (issue "mnist1d v2").
 TARGETS: dict[str, tuple[float | None, float | None]] = {
@@ -75,7 +75,9 @@ def landscape_stats(
     all_recs = list(records)
     for r in all_recs:
         by_cell[r["arch"]][int(r["seed"])] = r
-    cells = sorted(a for a, runs in by_cell.items() if a not in excluded and set(seeds) <= set(runs))
+    cells = sorted(
+        a for a, runs in by_cell.items() if a not in excluded and set(seeds) <= set(runs)
+    )
     if len(cells) < 4:
         raise ValueError(
             f"landscape statistics need at least 4 cells with seeds {list(seeds)}, got {len(cells)}"

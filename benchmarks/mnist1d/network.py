@@ -18,7 +18,7 @@ from dataclasses import dataclass
 import torch
 from torch import nn
 
-from benchmarks.spaces.nb201 import EDGES, OPS
+from nas_sim.benchmarks.spaces.nb201 import EDGES, OPS
 
 Arch201 = tuple[int, int, int, int, int, int]
 

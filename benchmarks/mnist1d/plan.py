@@ -13,7 +13,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from benchmarks.spaces.nb201 import OPS, NB201Space
+from nas_sim.benchmarks.spaces.nb201 import OPS, NB201Space
 from nas_sim.search_space import InvalidArchitectureError
 
 Arch201 = tuple[int, int, int, int, int, int]

@@ -31,10 +31,16 @@ import torch
 from torch import nn
 from torch.nn.utils.fusion import fuse_conv_bn_eval
 
-from benchmarks.mnist1d.data import Splits
-from benchmarks.mnist1d.network import Arch201, NB201Net1d, NetworkConfig, count_flops, count_params
-from benchmarks.mnist1d.seed_batched_network import SeedBatchedNet
-from benchmarks.mnist1d.training import TrainingConfig, device_label, evaluate
+from nas_sim.benchmarks.mnist1d.data import Splits
+from nas_sim.benchmarks.mnist1d.network import (
+    Arch201,
+    NB201Net1d,
+    NetworkConfig,
+    count_flops,
+    count_params,
+)
+from nas_sim.benchmarks.mnist1d.seed_batched_network import SeedBatchedNet
+from nas_sim.benchmarks.mnist1d.training import TrainingConfig, device_label, evaluate
 from nas_sim.torch_threads import single_torch_thread
 
 #: Per-epoch curves every run records (the six metrics plus measured costs).

@@ -20,8 +20,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from benchmarks.mnist1d.network import AvgPool3, Cell1d, NB201Net1d, ResidualReduction1d
-from benchmarks.spaces.nb201 import EDGES
+from nas_sim.benchmarks.mnist1d.network import AvgPool3, Cell1d, NB201Net1d, ResidualReduction1d
+from nas_sim.benchmarks.spaces.nb201 import EDGES
 
 
 class BatchedConv1d(nn.Module):
@@ -121,7 +121,9 @@ class BatchedCell(nn.Module):
     def __init__(self, cells: Sequence[Cell1d]) -> None:
         super().__init__()
         self.edges = list(cells[0].edges)
-        self.ops = nn.ModuleDict({k: batch_modules([c.ops[k] for c in cells]) for k in cells[0].ops})
+        self.ops = nn.ModuleDict(
+            {k: batch_modules([c.ops[k] for c in cells]) for k in cells[0].ops}
+        )
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         if not self.edges:

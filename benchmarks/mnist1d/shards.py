@@ -17,8 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from nas_sim.atomic import atomic_write_bytes, atomic_write_text
-
-from benchmarks.mnist1d.generator import GeneratorError, runs_dir
+from nas_sim.benchmarks.mnist1d.generator import GeneratorError, runs_dir
 
 CONFIG_NAME = "config.json"
 
@@ -33,7 +32,9 @@ def read_shard(path: Path) -> list[dict[str, Any]]:
         lines = gzip.decompress(path.read_bytes()).decode("utf-8").splitlines()
         return [json.loads(line) for line in lines if line.strip()]
     except (OSError, EOFError, ValueError, UnicodeDecodeError) as e:
-        raise GeneratorError(f"shard {str(path)!r} is unreadable ({e}); restore it from git") from None
+        raise GeneratorError(
+            f"shard {str(path)!r} is unreadable ({e}); restore it from git"
+        ) from None
 
 
 def packed_keys(shard_dir: str | os.PathLike[str]) -> set[str]:
@@ -42,8 +43,10 @@ def packed_keys(shard_dir: str | os.PathLike[str]) -> set[str]:
 
 def _check_config(run_folder: Path, shard_dir: Path) -> None:
     mine, theirs = run_folder / CONFIG_NAME, shard_dir / CONFIG_NAME
-    if mine.is_file() and theirs.is_file() and json.loads(mine.read_text()) != json.loads(
-        theirs.read_text()
+    if (
+        mine.is_file()
+        and theirs.is_file()
+        and json.loads(mine.read_text()) != json.loads(theirs.read_text())
     ):
         raise GeneratorError(
             f"{str(run_folder)!r} and {str(shard_dir)!r} hold runs of different configurations"

@@ -16,8 +16,14 @@ import numpy as np
 import torch
 from torch import nn
 
-from benchmarks.mnist1d.data import Splits
-from benchmarks.mnist1d.network import Arch201, NB201Net1d, NetworkConfig, count_flops, count_params
+from nas_sim.benchmarks.mnist1d.data import Splits
+from nas_sim.benchmarks.mnist1d.network import (
+    Arch201,
+    NB201Net1d,
+    NetworkConfig,
+    count_flops,
+    count_params,
+)
 
 
 @dataclass(frozen=True)

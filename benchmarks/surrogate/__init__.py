@@ -12,10 +12,19 @@ Heavy dependencies (lightgbm, torch) are imported only when a model is fitted or
 
 from __future__ import annotations
 
-from benchmarks.surrogate.artifact import ArtifactError, load_surrogate
-from benchmarks.surrogate.benchmark import SurrogateBenchmark, load, mnist1d_surrogate
-from benchmarks.surrogate.evaluate import cross_validate, evaluate_surrogate, seed_vs_mean_test
-from benchmarks.surrogate.model import FeatureSpec, SurrogateError, SurrogateModel, fit_surrogate
+from nas_sim.benchmarks.surrogate.artifact import ArtifactError, load_surrogate
+from nas_sim.benchmarks.surrogate.benchmark import SurrogateBenchmark, load, mnist1d_surrogate
+from nas_sim.benchmarks.surrogate.evaluate import (
+    cross_validate,
+    evaluate_surrogate,
+    seed_vs_mean_test,
+)
+from nas_sim.benchmarks.surrogate.model import (
+    FeatureSpec,
+    SurrogateError,
+    SurrogateModel,
+    fit_surrogate,
+)
 
 __all__ = [
     "ArtifactError",

@@ -18,12 +18,12 @@ from typing import Any
 
 import numpy as np
 
-from benchmarks.surrogate.compression import COMPRESSIONS
-from benchmarks.surrogate.mean_model import BaggedEnsemble
-from benchmarks.surrogate.model import FeatureSpec, SurrogateError, SurrogateModel
-from benchmarks.surrogate.noise import NOISE_MODELS
 from nas_sim import registry
 from nas_sim.atomic import atomic_write_bytes
+from nas_sim.benchmarks.surrogate.compression import COMPRESSIONS
+from nas_sim.benchmarks.surrogate.mean_model import BaggedEnsemble
+from nas_sim.benchmarks.surrogate.model import FeatureSpec, SurrogateError, SurrogateModel
+from nas_sim.benchmarks.surrogate.noise import NOISE_MODELS
 
 FORMAT = "nas-sim-surrogate"
 FORMAT_VERSION = 1

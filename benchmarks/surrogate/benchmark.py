@@ -11,9 +11,9 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from benchmarks.surrogate.counter_rng import as_seed_array
-from benchmarks.surrogate.model import SurrogateModel
 from nas_sim.benchmark import Benchmark, BestKnown
+from nas_sim.benchmarks.surrogate.counter_rng import as_seed_array
+from nas_sim.benchmarks.surrogate.model import SurrogateModel
 from nas_sim.learning_curve import LearningCurve
 from nas_sim.search_space import Architecture, SearchSpace
 
@@ -54,7 +54,7 @@ class SurrogateBenchmark(Benchmark):
     def from_path(
         cls, path: str | os.PathLike[str], name: str = "", noise: bool = True
     ) -> SurrogateBenchmark:
-        from benchmarks.surrogate.artifact import load_surrogate
+        from nas_sim.benchmarks.surrogate.artifact import load_surrogate
 
         return cls(load_surrogate(path), name=name or str(path), noise=noise)
 
@@ -66,7 +66,7 @@ class SurrogateBenchmark(Benchmark):
         # those (x11 trained NLP recipes for 3 epochs at query time; we have no training here).
         model = self.model
         if model.feature_spec.n_extra and model.extra_table_:
-            from benchmarks.covered_subspace import CoveredSubspace
+            from nas_sim.benchmarks.covered_subspace import CoveredSubspace
 
             return CoveredSubspace(model.space, [model.space.parse(k) for k in model.extra_table_])
         return model.space

@@ -1,7 +1,7 @@
 """Build the surrogates shipped in the package.
 
-python -m benchmarks.surrogate.build tiny      # from synthetic curves, for tests (< 1 MB)
-python -m benchmarks.surrogate.build mnist1d   # from the MNIST-1D × NB201 curve set
+python -m nas_sim.benchmarks.surrogate.build tiny      # from synthetic curves, for tests (< 1 MB)
+python -m nas_sim.benchmarks.surrogate.build mnist1d   # from the MNIST-1D × NB201 curve set
 """
 
 from __future__ import annotations
@@ -10,8 +10,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from benchmarks.surrogate.benchmark import MNIST1D_SURROGATE, TINY_SURROGATE
-from benchmarks.surrogate.model import SurrogateModel, fit_surrogate
+from nas_sim.benchmarks.surrogate.benchmark import MNIST1D_SURROGATE, TINY_SURROGATE
+from nas_sim.benchmarks.surrogate.model import SurrogateModel, fit_surrogate
 
 #: The MNIST-1D configuration: the best cell of the ablation in docs/surrogates.md.
 MNIST1D_CONFIG: dict[str, Any] = {
@@ -23,7 +23,7 @@ MNIST1D_CONFIG: dict[str, Any] = {
 
 
 def build_tiny(out: Path = TINY_SURROGATE) -> SurrogateModel:
-    from tests.synthetic import synthetic_nb201_set
+    from nas_sim.benchmarks.synthetic import synthetic_nb201_set
 
     cs = synthetic_nb201_set(n_archs=120, n_seeds=3, max_epochs=12, seed=0)
     model = fit_surrogate(
@@ -39,8 +39,8 @@ def build_tiny(out: Path = TINY_SURROGATE) -> SurrogateModel:
 
 
 def build_mnist1d(out: Path = MNIST1D_SURROGATE, curve_set: Path | None = None) -> SurrogateModel:
-    from benchmarks.curve_set import read_curve_set
-    from benchmarks.embedded import MNIST1D_SET
+    from nas_sim.benchmarks.curve_set import read_curve_set
+    from nas_sim.benchmarks.embedded import MNIST1D_SET
 
     cs = read_curve_set(curve_set or MNIST1D_SET)
     model = fit_surrogate(cs, "nb201", seed=0, **MNIST1D_CONFIG)

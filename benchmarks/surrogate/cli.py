@@ -63,8 +63,8 @@ def fit_command(
     seed: int,
 ) -> None:
     """Fit a surrogate to CURVE_SET (.parquet) and write the artifact to --out."""
-    from benchmarks.curve_set import CurveSetError, read_curve_set
-    from benchmarks.surrogate import SurrogateError, fit_surrogate
+    from nas_sim.benchmarks.curve_set import CurveSetError, read_curve_set
+    from nas_sim.benchmarks.surrogate import SurrogateError, fit_surrogate
     from nas_sim.registry import UnknownPluginError
 
     extra_spec: dict[str, int] = {}
@@ -114,8 +114,8 @@ def fit_command(
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 def evaluate_command(directory: Path, test_set: Path, samples: int, as_json: bool) -> None:
     """Score the surrogate in DIRECTORY on held-out architectures (R², Kendall τ, KL)."""
-    from benchmarks.curve_set import CurveSetError, read_curve_set
-    from benchmarks.surrogate import SurrogateError, evaluate_surrogate, load_surrogate
+    from nas_sim.benchmarks.curve_set import CurveSetError, read_curve_set
+    from nas_sim.benchmarks.surrogate import SurrogateError, evaluate_surrogate, load_surrogate
     from nas_sim.search_space import InvalidArchitectureError
 
     try:
@@ -149,8 +149,8 @@ def evaluate_command(directory: Path, test_set: Path, samples: int, as_json: boo
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 def info_command(directory: Path, as_json: bool) -> None:
     """Show a surrogate artifact's manifest (after verifying every file's SHA-256)."""
-    from benchmarks.surrogate import SurrogateError, load_surrogate
-    from benchmarks.surrogate.artifact import read_manifest
+    from nas_sim.benchmarks.surrogate import SurrogateError, load_surrogate
+    from nas_sim.benchmarks.surrogate.artifact import read_manifest
 
     try:
         load_surrogate(directory)  # verifies hashes and that it loads

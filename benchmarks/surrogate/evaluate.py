@@ -17,8 +17,8 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from benchmarks.curve_set import CurveSet
-from benchmarks.surrogate.model import SurrogateModel, arch_means, group_runs
+from nas_sim.benchmarks.curve_set import CurveSet
+from nas_sim.benchmarks.surrogate.model import SurrogateModel, arch_means, group_runs
 
 Array = NDArray[np.float64]
 _SIGMA_FLOOR = 1e-4  # an accuracy std below 0.01 % (or 1e-4 nats) is measurement resolution
@@ -213,7 +213,7 @@ def cross_validate(
     **fit_kwargs: Any,
 ) -> dict[str, Any]:
     """K-fold over architectures; predictions are pooled over folds, then scored once."""
-    from benchmarks.surrogate.model import fit_surrogate
+    from nas_sim.benchmarks.surrogate.model import fit_surrogate
 
     parts = []
     for f, test_mask in enumerate(architecture_folds(cs, space, n_folds, seed)):
@@ -237,7 +237,7 @@ def seed_vs_mean_test(
     others) is the ceiling a noisy benchmark allows. ``full_tau`` is the τ of a surrogate fitted
     on *all* runs of the other architectures, against the same targets.
     """
-    from benchmarks.surrogate.model import fit_surrogate
+    from nas_sim.benchmarks.surrogate.model import fit_surrogate
 
     g = group_runs(cs, space)
     obj = cs.objective

@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from benchmarks.surrogate.compression import (
+from nas_sim.benchmarks.surrogate.compression import (
     _mlp_forward_np,
     _mlp_forward_torch,
     _seed_torch,

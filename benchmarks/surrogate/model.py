@@ -18,11 +18,15 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from benchmarks.curve_set import CurveSet
-from benchmarks.surrogate.compression import COMPRESSIONS, SVDCompression, choose_svd_components
-from benchmarks.surrogate.mean_model import BaggedEnsemble
-from benchmarks.surrogate.noise import NOISE_MODELS
 from nas_sim import registry
+from nas_sim.benchmarks.curve_set import CurveSet
+from nas_sim.benchmarks.surrogate.compression import (
+    COMPRESSIONS,
+    SVDCompression,
+    choose_svd_components,
+)
+from nas_sim.benchmarks.surrogate.mean_model import BaggedEnsemble
+from nas_sim.benchmarks.surrogate.noise import NOISE_MODELS
 from nas_sim.learning_curve import METRICS
 from nas_sim.search_space import Architecture, InvalidArchitectureError, SearchSpace
 
@@ -235,7 +239,7 @@ class SurrogateModel:
 
     def sample(self, x: Array, run_seeds: Sequence[int] | Array) -> dict[str, Array]:
         """Noisy curves: run ``i`` gets the noise keyed by ``run_seeds[i]``."""
-        from benchmarks.surrogate.counter_rng import as_seed_array
+        from nas_sim.benchmarks.surrogate.counter_rng import as_seed_array
 
         x = self.check_features(x)
         seeds = as_seed_array(run_seeds)
@@ -248,7 +252,7 @@ class SurrogateModel:
 
     # ---------------------------------------------------------------- artifacts
     def save(self, directory: Any) -> Any:
-        from benchmarks.surrogate.artifact import save_model
+        from nas_sim.benchmarks.surrogate.artifact import save_model
 
         return save_model(self, directory)
 
@@ -306,7 +310,7 @@ def fit_surrogate(
     model : mean model, ``"lgb"`` or ``"mlp"``; ``n_members > 1`` bags an ensemble.
     noise : ``"std"``, ``"gkde"`` or ``"window"``.
     n_components : components of the compression; default chosen by held-out reconstruction
-        error (:func:`~benchmarks.surrogate.compression.choose_svd_components`).
+        error (:func:`~nas_sim.benchmarks.surrogate.compression.choose_svd_components`).
     extra_features : ``{metric: n_epochs}`` (leading epochs of the architecture's mean curve as
         features, x11's NLP recipe) or an array ``(n_runs, n_extra)`` aligned with the set's runs.
     metrics : metrics to model (default: all of the set's).

@@ -1,8 +1,8 @@
 """Noise models: the spread of training runs around an architecture's mean curve.
 
 All three work on residual vectors in the surrogate's standardised joint space (every metric's
-curve, one block of ``max_epochs`` values per metric, see :mod:`benchmarks.surrogate.model`)
-and draw their randomness from :mod:`benchmarks.surrogate.counter_rng`, keyed by the run seed,
+curve, one block of ``max_epochs`` values per metric, see :mod:`nas_sim.benchmarks.surrogate.model`)
+and draw their randomness from :mod:`nas_sim.benchmarks.surrogate.counter_rng`, keyed by the run seed,
 so a run's noise is the same alone, batched, on CPU and on CUDA.
 
 Residuals are, where the training set has several seeds of an architecture, the deviations of
@@ -18,8 +18,13 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from benchmarks.surrogate.counter_rng import normals_np, normals_torch, uniforms_np, uniforms_torch
-from benchmarks.surrogate.mean_model import BaggedEnsemble
+from nas_sim.benchmarks.surrogate.counter_rng import (
+    normals_np,
+    normals_torch,
+    uniforms_np,
+    uniforms_torch,
+)
+from nas_sim.benchmarks.surrogate.mean_model import BaggedEnsemble
 
 Array = NDArray[np.float64]
 State = tuple[dict[str, Any], dict[str, Array], dict[str, str]]

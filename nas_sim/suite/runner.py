@@ -9,7 +9,6 @@ are loaded once per worker process and reused, because a benchmark answers
 
 from __future__ import annotations
 
-import importlib
 import os
 import sys
 import time
@@ -55,52 +54,23 @@ def benchmark_for(ref: str) -> Benchmark:
 
 
 def build_optimizer(cell: RunSpec) -> Optimizer:
-    """The cell's optimizer, wrapped in the LCE framework when the cell names an LCE method.
-
-    The method is ``registry.create("lce", name, **lce_params)``; it wraps the inner optimizer
-    itself (``method.wrap(inner, e_few=E, **lce_options)``, so the core needs no import of the LCE
-    package), unless the suite names a wrapper (``module:attribute``), which is then called as
-    ``wrapper(inner, method, e_few=E, **lce_options)``.
-    """
-    inner = registry.create("optimizer", cell.optimizer, **cell.optimizer_params)
+    """The cell's optimizer, composed with its LCE method by :func:`nas_sim.api.make_optimizer`
+    (with the suite's ``[lce] wrapper``, default the registered ``lce`` wrapper). An LCE method
+    or wrapper that is not installed is an :class:`LCEUnavailableError` of this cell alone."""
+    inner = api.make_optimizer(cell.optimizer, cell.optimizer_params)
     if cell.lce is None:
-        return inner  # type: ignore[no-any-return]
-    if cell.lce not in registry.names("lce"):
-        known = registry.names("lce")
-        raise LCEUnavailableError(
-            f"LCE method {cell.lce!r} is not registered ("
-            + (
-                f"registered: {', '.join(known)}"
-                if known
-                else "no LCE package is installed: install the project's lce package or "
-                "register one under 'nas_sim.lce'"
-            )
-            + ")"
-        )
-    method = registry.create("lce", cell.lce, **cell.lce_params)
-    if cell.lce_wrapper:
-        wrapper = _load_wrapper(cell.lce_wrapper)
-        return wrapper(inner, method, e_few=cell.e_few, **cell.lce_options)  # type: ignore[no-any-return]
-    wrap = getattr(method, "wrap", None)
-    if wrap is None:
-        raise LCEUnavailableError(
-            f"LCE method {cell.lce!r} ({type(method).__name__}) has no wrap(optimizer, **options) "
-            "method to build the LCE framework around an optimizer; set [lce] wrapper = "
-            "'module:attribute' in the suite file"
-        )
-    return wrap(inner, e_few=cell.e_few, **cell.lce_options)  # type: ignore[no-any-return]
-
-
-def _load_wrapper(spec: str) -> Any:
-    module_name, _, attr = spec.partition(":")
+        return inner
     try:
-        module = importlib.import_module(module_name)
-        return getattr(module, attr)
-    except (ImportError, AttributeError) as exc:
-        raise LCEUnavailableError(
-            f"the LCE wrapper {spec!r} cannot be loaded ({exc}); install the package that provides "
-            "it or remove [lce] wrapper from the suite file to let the method wrap the optimizer"
-        ) from exc
+        return api.make_optimizer(
+            inner,
+            lce=cell.lce,
+            lce_params=cell.lce_params,
+            e_few=cell.e_few,
+            wrapper=cell.lce_wrapper or api.DEFAULT_WRAPPER,
+            wrapper_options=cell.lce_options,
+        )
+    except (registry.UnknownPluginError, registry.PluginError) as exc:
+        raise LCEUnavailableError(str(exc)) from exc
 
 
 def simulate(cell: RunSpec) -> SimulationResult:

@@ -51,10 +51,9 @@ else:  # pragma: no cover - exercised on Python 3.10 only
 
 #: The "no extrapolation" entry of an LCE axis.
 NO_LCE = "none"
-#: By default an LCE cell is built by the registered method itself, so the core never imports the
-#: LCE package by name: ``registry.create("lce", name, **params).wrap(inner, e_few=E, **options)``.
-#: ``[lce] wrapper = "module:attribute"`` overrides it with
-#: ``wrapper(inner_optimizer, method, e_few=E, **options)``.
+#: An LCE cell is built by :func:`nas_sim.api.make_optimizer` with the registered ``lce`` wrapper:
+#: ``wrapper(inner_optimizer, method, e_few=E, **options)``. ``[lce] wrapper`` names another
+#: registered wrapper (``nas_sim.wrappers``) or a ``"module:attribute"``; empty means the default.
 DEFAULT_LCE_WRAPPER = ""
 
 _SUITE_KEYS = {
@@ -299,8 +298,12 @@ def parse_suite(
     lce = p.table(data, "lce")
     p.keys(lce, _LCE_KEYS, "[lce]")
     wrapper = p.string(lce, "wrapper", "[lce]", default=DEFAULT_LCE_WRAPPER)
-    if wrapper and ":" not in wrapper:
-        p.fail("[lce] wrapper", f"expected 'module:attribute', got {wrapper!r}")
+    if wrapper and ":" not in wrapper and wrapper not in registry.names("wrapper"):
+        p.fail(
+            "[lce] wrapper",
+            f"expected a registered wrapper ({', '.join(registry.names('wrapper'))}) or "
+            f"'module:attribute', got {wrapper!r}",
+        )
     lce_params_raw = p.table(lce, "params", where="[lce]")
     lce_params: dict[str, dict[str, Any]] = {}
     for method, params in lce_params_raw.items():
@@ -350,10 +353,11 @@ def parse_suite(
 
 
 def _check_lce_cells(cells: list[RunSpec], source: str) -> None:
-    """Construct each distinct LCE configuration once, so bad LCE options or method parameters
-    are errors of the file. Skipped when the wrapper or method is not installed: those cells are
-    then recorded as failed runs with a clear error."""
-    import importlib
+    """Construct each distinct LCE configuration once (with :func:`nas_sim.api.make_optimizer`,
+    as the runs will), so bad LCE options or method parameters are errors of the file. A method
+    or wrapper that is not installed is skipped: its cells are then recorded as failed runs with
+    a clear error, and the other cells are still checked."""
+    from nas_sim import api
 
     seen: set[str] = set()
     for c in cells:
@@ -374,31 +378,26 @@ def _check_lce_cells(cells: list[RunSpec], source: str) -> None:
             continue
         seen.add(key)
         try:
-            method = registry.create("lce", c.lce, **c.lce_params)
-        except (TypeError, ValueError) as exc:
-            raise SuiteSpecError(
-                f"{source}: [lce.params.{c.lce}]: invalid parameters for LCE method {c.lce!r}: {exc}"
-            ) from exc
-        except registry.PluginError:
-            return
-        if c.lce_wrapper:
-            module_name, _, attr = c.lce_wrapper.partition(":")
-            try:
-                wrapper = getattr(importlib.import_module(module_name), attr)
-            except (ImportError, AttributeError):
-                return
-        elif not hasattr(method, "wrap"):
-            return
-        try:
-            inner = registry.create("optimizer", c.optimizer, **c.optimizer_params)
-            if c.lce_wrapper:
-                wrapper(inner, method, e_few=c.e_few, **c.lce_options)
-            else:
-                method.wrap(inner, e_few=c.e_few, **c.lce_options)
-        except (TypeError, ValueError) as exc:
+            api.make_optimizer(
+                c.optimizer,
+                c.optimizer_params,
+                lce=c.lce,
+                lce_params=c.lce_params,
+                e_few=c.e_few,
+                wrapper=c.lce_wrapper or api.DEFAULT_WRAPPER,
+                wrapper_options=c.lce_options,
+            )
+        except (registry.UnknownPluginError, registry.PluginError):
+            continue
+        except api.CompositionError as exc:
+            if exc.part == "lce":
+                raise SuiteSpecError(
+                    f"{source}: [lce.params.{c.lce}]: invalid parameters for LCE method "
+                    f"{c.lce!r}: {exc.cause}"
+                ) from exc
             raise SuiteSpecError(
                 f"{source}: LCE options {c.lce_options} with e_few={c.e_few} for {c.label!r} "
-                f"(set in [lce], [[benchmark]] or [[optimizer]] lce_options): {exc}"
+                f"(set in [lce], [[benchmark]] or [[optimizer]] lce_options): {exc.cause}"
             ) from exc
 
 

@@ -8,8 +8,13 @@ import json
 import numpy as np
 import pytest
 
-from benchmarks.curve_set import CurveSetError, read_curve_set, sidecar_path, write_curve_set
-from tests.synthetic import synthetic_nb201_set
+from nas_sim.benchmarks.curve_set import (
+    CurveSetError,
+    read_curve_set,
+    sidecar_path,
+    write_curve_set,
+)
+from nas_sim.benchmarks.synthetic import synthetic_nb201_set
 
 
 @pytest.fixture()

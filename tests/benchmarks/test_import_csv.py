@@ -7,9 +7,9 @@ import pandas as pd
 import pytest
 from click.testing import CliRunner
 
-from benchmarks.curve_set import read_curve_set
-from benchmarks.importers.csv_table import CsvImportError, import_csv
-from benchmarks.spaces.nb201 import NB201Space
+from nas_sim.benchmarks.curve_set import read_curve_set
+from nas_sim.benchmarks.importers.csv_table import CsvImportError, import_csv
+from nas_sim.benchmarks.spaces.nb201 import NB201Space
 from nas_sim.cli import main
 
 SPACE = NB201Space()

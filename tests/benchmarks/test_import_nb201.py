@@ -8,10 +8,15 @@ import numpy as np
 import pytest
 from click.testing import CliRunner
 
-from benchmarks.importers.nb201 import import_naslib_pickle, import_nats, import_nb201, import_pth
-from benchmarks.importers.report import DataImportError
-from benchmarks.importers.trusted import UntrustedFileError
-from benchmarks.spaces.nb201 import NB201Space, to_naslib
+from nas_sim.benchmarks.importers.nb201 import (
+    import_naslib_pickle,
+    import_nats,
+    import_nb201,
+    import_pth,
+)
+from nas_sim.benchmarks.importers.report import DataImportError
+from nas_sim.benchmarks.importers.trusted import UntrustedFileError
+from nas_sim.benchmarks.spaces.nb201 import NB201Space, to_naslib
 from nas_sim.cli import main
 from tests.fixtures import nb201 as fx
 

@@ -10,10 +10,10 @@ import numpy as np
 import pytest
 from click.testing import CliRunner
 
-from benchmarks.curve_set import read_curve_set
-from benchmarks.importers.nlp_logs import import_nlp_logs
-from benchmarks.importers.report import DataImportError
-from benchmarks.spaces.nlp import NLPSpace
+from nas_sim.benchmarks.curve_set import read_curve_set
+from nas_sim.benchmarks.importers.nlp_logs import import_nlp_logs
+from nas_sim.benchmarks.importers.report import DataImportError
+from nas_sim.benchmarks.spaces.nlp import NLPSpace
 from nas_sim.cli import main
 from tests.fixtures import nlp as fx
 
@@ -42,7 +42,7 @@ def test_fixture_round_trip(tmp_path):
     np.testing.assert_allclose(cs.epoch_time_s[i], expected["wall_times"])
     assert cs.run_info["recipe_id"][i] == 1_000_000
     # the written set reads back identically
-    from benchmarks.curve_set import write_curve_set
+    from nas_sim.benchmarks.curve_set import write_curve_set
 
     write_curve_set(cs, tmp_path / "s.parquet")
     back = read_curve_set(tmp_path / "s.parquet")

@@ -8,11 +8,11 @@ import re
 import numpy as np
 import pytest
 
-from benchmarks.curve_set import read_curve_set
-from benchmarks.mnist1d import DATA_DIR, DEFAULT_SET_PATH
-from benchmarks.mnist1d.card import compute_stats, render_card
-from benchmarks.mnist1d.epoch_time import EpochTimeModel
-from benchmarks.spaces.nb201 import NB201Space
+from nas_sim.benchmarks.curve_set import read_curve_set
+from nas_sim.benchmarks.mnist1d import DATA_DIR, DEFAULT_SET_PATH
+from nas_sim.benchmarks.mnist1d.card import compute_stats, render_card
+from nas_sim.benchmarks.mnist1d.epoch_time import EpochTimeModel
+from nas_sim.benchmarks.spaces.nb201 import NB201Space
 
 
 @pytest.fixture(scope="module")

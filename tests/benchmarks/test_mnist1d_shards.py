@@ -7,15 +7,17 @@ from pathlib import Path
 
 import pytest
 
-from benchmarks.mnist1d.generator import GeneratorError, runs_dir
-from benchmarks.mnist1d.shards import pack, packed_keys, unpack
+from nas_sim.benchmarks.mnist1d.generator import GeneratorError, runs_dir
+from nas_sim.benchmarks.mnist1d.shards import pack, packed_keys, unpack
 
 
 def _folder(path: Path, keys: list[str], config: dict | None = None) -> Path:
     runs_dir(path).mkdir(parents=True, exist_ok=True)
     (path / "config.json").write_text(json.dumps(config or {"format_version": 1, "x": 1}))
     for k in keys:
-        (runs_dir(path) / f"{k}.json").write_text(json.dumps({"key": k, "val_accuracy": [0.5, 0.25]}))
+        (runs_dir(path) / f"{k}.json").write_text(
+            json.dumps({"key": k, "val_accuracy": [0.5, 0.25]})
+        )
     return path
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from benchmarks.spaces.nb201 import (
+from nas_sim.benchmarks.spaces.nb201 import (
     NB201Space,
     from_naslib,
     path_indices,

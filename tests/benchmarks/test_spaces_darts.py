@@ -5,7 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from benchmarks.spaces.darts import (
+from nas_sim import registry
+from nas_sim.benchmarks.spaces.darts import (
     NB301_VECTOR_NAMES,
     PATHS_PER_INPUT,
     PREFIX,
@@ -18,7 +19,6 @@ from benchmarks.spaces.darts import (
     nb301_vector,
     to_config,
 )
-from nas_sim import registry
 from nas_sim.search_space import InvalidArchitectureError
 
 NORMAL = [

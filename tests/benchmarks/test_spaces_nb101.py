@@ -5,7 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from benchmarks.spaces.nb101 import (
+from nas_sim import registry
+from nas_sim.benchmarks.spaces.nb101 import (
     CONV1X1,
     CONV3X3,
     MAXPOOL3X3,
@@ -17,7 +18,6 @@ from benchmarks.spaces.nb101 import (
     path_indices,
     prune,
 )
-from nas_sim import registry
 from nas_sim.search_space import InvalidArchitectureError
 
 C3, C1, MP = CONV3X3, CONV1X1, MAXPOOL3X3

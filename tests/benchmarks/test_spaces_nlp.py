@@ -9,14 +9,14 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from benchmarks.spaces.nlp import (
+from nas_sim import registry
+from nas_sim.benchmarks.spaces.nlp import (
     NLPSpace,
     RecipeError,
     check_recipe,
     compact_to_recipe,
     recipe_to_compact,
 )
-from nas_sim import registry
 from nas_sim.search_space import InvalidArchitectureError
 
 RNN = {

@@ -10,7 +10,8 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from benchmarks.surrogate import (
+from nas_sim import api, registry
+from nas_sim.benchmarks.surrogate import (
     ArtifactError,
     SurrogateBenchmark,
     SurrogateError,
@@ -18,13 +19,12 @@ from benchmarks.surrogate import (
     fit_surrogate,
     load_surrogate,
 )
-from benchmarks.surrogate.benchmark import TINY_SURROGATE, tiny_surrogate
-from benchmarks.surrogate.compression import choose_svd_components
-from benchmarks.surrogate.counter_rng import as_seed_array, normals_np, normals_torch
-from benchmarks.surrogate.evaluate import architecture_folds, subset
-from nas_sim import api, registry
+from nas_sim.benchmarks.surrogate.benchmark import TINY_SURROGATE, tiny_surrogate
+from nas_sim.benchmarks.surrogate.compression import choose_svd_components
+from nas_sim.benchmarks.surrogate.counter_rng import as_seed_array, normals_np, normals_torch
+from nas_sim.benchmarks.surrogate.evaluate import architecture_folds, subset
+from nas_sim.benchmarks.synthetic import synthetic_nb201_set
 from nas_sim.search_space import InvalidArchitectureError
-from tests.synthetic import synthetic_nb201_set
 
 FAST = {"n_estimators": 40, "num_leaves": 7}
 
@@ -312,7 +312,7 @@ def test_not_an_artifact_is_rejected(tmp_path: Path) -> None:
 
 
 def test_shipped_mnist1d_surrogate_loads_and_answers_every_class() -> None:
-    from benchmarks.surrogate.benchmark import MNIST1D_SURROGATE
+    from nas_sim.benchmarks.surrogate.benchmark import MNIST1D_SURROGATE
 
     if not (MNIST1D_SURROGATE / "manifest.json").is_file():
         pytest.skip("the MNIST-1D surrogate has not been built")
@@ -333,18 +333,18 @@ def test_shipped_mnist1d_surrogate_loads_and_answers_every_class() -> None:
 
 
 def test_shipped_mnist1d_surrogate_is_fitted_on_the_shipped_curve_set() -> None:
-    """A grown or edited curve set must be followed by a refit (python -m benchmarks.surrogate.build
+    """A grown or edited curve set must be followed by a refit (python -m nas_sim.benchmarks.surrogate.build
     mnist1d); otherwise the surrogate and the tabular benchmark silently describe different data."""
-    from benchmarks.curve_set import read_curve_set
-    from benchmarks.embedded import MNIST1D_SET
-    from benchmarks.surrogate.artifact import read_manifest
-    from benchmarks.surrogate.benchmark import MNIST1D_SURROGATE
-    from benchmarks.surrogate.model import data_hash
+    from nas_sim.benchmarks.curve_set import read_curve_set
+    from nas_sim.benchmarks.embedded import MNIST1D_SET
+    from nas_sim.benchmarks.surrogate.artifact import read_manifest
+    from nas_sim.benchmarks.surrogate.benchmark import MNIST1D_SURROGATE
+    from nas_sim.benchmarks.surrogate.model import data_hash
 
     if not (MNIST1D_SURROGATE / "manifest.json").is_file():
         pytest.skip("the MNIST-1D surrogate has not been built")
     shipped = read_manifest(MNIST1D_SURROGATE)["data_sha256"]
     assert shipped == data_hash(read_curve_set(MNIST1D_SET)), (
         "benchmarks/data/surrogates/mnist1d_nb201 was fitted on another version of the MNIST-1D "
-        "curve set; rerun `python -m benchmarks.surrogate.build mnist1d`"
+        "curve set; rerun `python -m nas_sim.benchmarks.surrogate.build mnist1d`"
     )

@@ -10,10 +10,10 @@ import numpy as np
 import pytest
 from click.testing import CliRunner
 
-from benchmarks.curve_set import write_curve_set
-from benchmarks.surrogate.cli import surrogate
-from benchmarks.surrogate.evaluate import architecture_folds, subset
-from tests.synthetic import synthetic_nb201_set
+from nas_sim.benchmarks.curve_set import write_curve_set
+from nas_sim.benchmarks.surrogate.cli import surrogate
+from nas_sim.benchmarks.surrogate.evaluate import architecture_folds, subset
+from nas_sim.benchmarks.synthetic import synthetic_nb201_set
 
 
 def _shared_data() -> Path:
@@ -91,9 +91,9 @@ def test_nlp_wikitext2_surrogate_ranks_held_out_cells() -> None:
     data = _shared_data() / "nas-bench-nlp-wikitext2"
     if not data.is_dir():
         pytest.skip(f"shared data not found at {data}")
-    from benchmarks.importers.nlp_logs import import_nlp_logs
-    from benchmarks.spaces.nlp import NLPSpace
-    from benchmarks.surrogate import evaluate_surrogate, fit_surrogate
+    from nas_sim.benchmarks.importers.nlp_logs import import_nlp_logs
+    from nas_sim.benchmarks.spaces.nlp import NLPSpace
+    from nas_sim.benchmarks.surrogate import evaluate_surrogate, fit_surrogate
 
     cs, _ = import_nlp_logs(data)
     space = NLPSpace()

@@ -5,10 +5,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from benchmarks.covered_subspace import CoveredSubspace
-from benchmarks.tabular import TabularBenchmark
+from nas_sim.benchmarks.covered_subspace import CoveredSubspace
+from nas_sim.benchmarks.synthetic import synthetic_nb201_set
+from nas_sim.benchmarks.tabular import TabularBenchmark
 from nas_sim.search_space import InvalidArchitectureError
-from tests.synthetic import synthetic_nb201_set
 
 
 def test_run_seed_picks_a_stored_seed_deterministically(synthetic_benchmark) -> None:  # type: ignore[no-untyped-def]

@@ -8,8 +8,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from benchmarks.tabular import TabularBenchmark
-from tests.synthetic import synthetic_nb201_set
+from nas_sim.benchmarks.synthetic import synthetic_nb201_set
+from nas_sim.benchmarks.tabular import TabularBenchmark
 
 
 def shared_data() -> Path:

@@ -3,9 +3,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from lce.baselines import LastValue, PowerLaw
-from lce.lcsvr import LcSVR, curve_features
-from lce.method import CurveError
+from nas_sim.lce.baselines import LastValue, PowerLaw
+from nas_sim.lce.lcsvr import LcSVR, curve_features
+from nas_sim.lce.method import CurveError
 from tests.lce.conftest import saturating
 
 

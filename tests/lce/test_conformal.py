@@ -3,11 +3,11 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from lce.baselines import LastValue
-from lce.conformal import ConformalWPM, SplitConformal
-from lce.lcsvr import LcSVR
-from lce.method import LCEMethod, Prediction
 from nas_sim import registry
+from nas_sim.lce.baselines import LastValue
+from nas_sim.lce.conformal import ConformalWPM, SplitConformal
+from nas_sim.lce.lcsvr import LcSVR
+from nas_sim.lce.method import LCEMethod, Prediction
 from tests.lce.conftest import saturating
 
 

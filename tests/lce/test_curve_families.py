@@ -3,7 +3,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from lce.curve_families import FAMILIES, family, fit_family, from_unit_scale, to_unit_scale
+from nas_sim.lce.curve_families import FAMILIES, family, fit_family, from_unit_scale, to_unit_scale
 
 
 @pytest.mark.parametrize("fam", FAMILIES, ids=lambda f: f.name)

@@ -6,11 +6,11 @@ import numpy as np
 import pytest
 from click.testing import CliRunner
 
-from benchmarks.curve_set import write_curve_set
-from lce.evaluate import evaluate, load_curves, split_by_arch
+from nas_sim.benchmarks.curve_set import write_curve_set
+from nas_sim.benchmarks.synthetic import synthetic_nb201_set
 from nas_sim.cli import main
+from nas_sim.lce.evaluate import evaluate, load_curves, split_by_arch
 from tests.lce.conftest import shared_data
-from tests.synthetic import synthetic_nb201_set
 
 NLP = shared_data() / "nas-bench-nlp-wikitext2"
 
@@ -138,7 +138,7 @@ def test_nlp_logs_reader_skips_diverged_runs_by_name():
 
 @pytest.mark.skipif(not NLP.is_dir(), reason="shared NAS-Bench-NLP logs not available")
 def test_minimal_nlp_reader_agrees_with_the_importer():
-    from lce.evaluate import _read_nlp_logs
+    from nas_sim.lce.evaluate import _read_nlp_logs
 
     minimal = _read_nlp_logs(NLP, "val_loss")
     official = load_curves(NLP)

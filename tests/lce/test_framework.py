@@ -5,14 +5,14 @@ import json
 import numpy as np
 import pytest
 
-from lce.baselines import LastValue
-from lce.framework import LCE
-from lce.lcsvr import LcSVR
-from lce.method import CurveError, LCEMethod, Prediction
+from nas_sim.lce.baselines import LastValue
+from nas_sim.lce.framework import LCE
+from nas_sim.lce.lcsvr import LcSVR
+from nas_sim.lce.method import CurveError, LCEMethod, Prediction
 from nas_sim.optimizer import Optimizer, Problem, Request, Result
+from nas_sim.optimizers.random_search import RandomSearch
+from nas_sim.optimizers.regularized_evolution import RegularizedEvolution
 from nas_sim.simulator import Simulator
-from optimizers.random_search import RandomSearch
-from optimizers.regularized_evolution import RegularizedEvolution
 
 
 class Recorder(Optimizer):
@@ -152,12 +152,13 @@ def test_probability_rule(small_bench):
     assert lax.n_promoted_ > strict.n_promoted_
 
 
-def test_cli_style_wrap_from_registry():
-    from nas_sim import registry
+def test_make_optimizer_composes_through_the_registered_wrapper():
+    from nas_sim import api, registry
 
-    inner = registry.create("optimizer", "rs")
-    opt = registry.create("lce", "last").wrap(inner, e_few=3, top_fraction=0.2)
+    assert registry.get("wrapper", "lce") is LCE
+    opt = api.make_optimizer("rs", lce="last", e_few=3, wrapper_options={"top_fraction": 0.2})
     assert isinstance(opt, LCE) and opt.name == "rs+last"
+    assert opt.top_fraction == 0.2 and opt.e_few == 3
 
 
 def test_problem_is_passed_to_inner(small_bench):
@@ -168,7 +169,7 @@ def test_problem_is_passed_to_inner(small_bench):
 
 
 def test_conformal_method_calibrates_inside_the_framework(small_bench):
-    from lce.conformal import SplitConformal
+    from nas_sim.lce.conformal import SplitConformal
 
     method = SplitConformal(LastValue(), min_calibration=5)
     opt = LCE(Recorder(), method, e_few=4, n_init_full=8)

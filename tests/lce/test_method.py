@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from lce.method import CurveError, Prediction, check_partial_curves
+from nas_sim.lce.method import CurveError, Prediction, check_partial_curves
 
 
 def test_normal_prediction_probabilities_and_intervals():

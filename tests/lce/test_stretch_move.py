@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from lce.stretch_move import run_stretch
+from nas_sim.lce.stretch_move import run_stretch
 
 
 def _gauss(means, sds):

@@ -3,8 +3,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from lce.method import CurveError
-from lce.wpm import WPM
+from nas_sim.lce.method import CurveError
+from nas_sim.lce.wpm import WPM
 from tests.lce.conftest import saturating
 
 FAST = dict(n_steps=300, burn_in=100, thin=10)
@@ -108,7 +108,7 @@ SMALL = dict(families=("pow3", "ilog2"), n_walkers=16, **FAST)
 
 def test_log_posterior_is_the_same_function_in_numpy_and_torch():
     torch = pytest.importorskip("torch")
-    from lce.wpm import log_posterior
+    from nas_sim.lce.wpm import log_posterior
 
     m = WPM()
     y = saturating(3, 30, seed=9)[:, :10]

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from nas_sim.lce.baselines import LastValue as BuiltInLastValue
 from nas_sim.optimizer import Optimizer, Request, Result
-from nas_sim.registry import register
+from nas_sim.registry import PluginError, register
 
 
 @register("optimizer", "test-boom")
@@ -46,13 +47,22 @@ class MultiFidelityRS(Optimizer):
 
 
 @register("lce", "test-last")
-class LastValue:
-    """An LCE method that predicts the last observed value."""
+class LastValue(BuiltInLastValue):
+    """The built-in last-value rule under another name, with a parameter for the suite to pass."""
+
+    name = "test-last"
 
     def __init__(self, scale: float = 1.0) -> None:
         self.scale = scale
 
 
+@register("lce", "test-unloadable")
+def unloadable_lce() -> None:
+    """An LCE method whose package is broken: creating it fails like a failing entry point."""
+    raise PluginError("lce plugin 'test-unloadable' failed to load: No module named 'missing'")
+
+
+@register("wrapper", "test-recording")
 class RecordingLCE(Optimizer):
     """A stand-in LCE wrapper: trains every candidate fully (so results equal the inner
     optimizer's) and records how the suite called it."""

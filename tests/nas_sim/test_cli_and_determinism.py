@@ -129,7 +129,7 @@ def test_builtins_come_through_entry_points() -> None:
 
 
 def test_benchmarks_list_and_info(synthetic_set_path) -> None:  # type: ignore[no-untyped-def]
-    res = invoke("benchmarks", "list")
+    res = invoke("list", "benchmark")
     assert "mnist1d" in res.output.split()
     res = invoke("benchmarks", "info", str(synthetic_set_path), "--json")
     info = json.loads(res.output)
@@ -153,3 +153,56 @@ def test_plot_writes_png_and_skips_bad_files(synthetic_benchmark, tmp_path) -> N
     assert "skipped" in res.output and out.stat().st_size > 10_000
     with pytest.raises(ResultFileError, match="not valid JSON"):
         load_result(bad)
+
+
+HEAVY = ("scipy", "sklearn", "torch", "emcee", "lightgbm", "pandas", "pyarrow", "matplotlib")
+
+
+def test_help_imports_no_heavy_dependency(tmp_path: Path) -> None:
+    """``nas-sim --help`` (every command group loaded) stays quick: the plugin packages defer
+    scipy, torch & co. until a command runs."""
+    code = (
+        "import sys\n"
+        "from nas_sim.cli import main\n"
+        "try:\n"
+        "    main(['--help'])\n"
+        "except SystemExit:\n"
+        "    pass\n"
+        f"print(sorted(m for m in {HEAVY!r} if m in sys.modules))\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True, check=True
+    )
+    assert "lce" in out.stdout  # the plugin command groups were loaded
+    assert out.stdout.strip().splitlines()[-1] == "[]"
+
+
+def test_list_is_driven_by_the_registry() -> None:
+    out = invoke("list", "--json").output  # type: ignore[attr-defined]
+    assert json.loads(out) == {kind: registry.names(kind) for kind in registry.KINDS}
+    for kind in registry.KINDS:
+        for spelling in (kind, f"{kind}s"):
+            listed = invoke("list", spelling).output.split()  # type: ignore[attr-defined]
+            assert listed == registry.names(kind)
+    res = CliRunner().invoke(main, ["list", "widgets"])
+    assert res.exit_code == 2 and "optimizer" in res.output
+
+
+def test_list_and_help_include_plugins_registered_later() -> None:
+    """Help texts naming plugins are computed from the registry when shown, never stale."""
+    res = invoke("list", "optimizer", "--plugin", str(EXAMPLE))
+    assert "greedy" in res.output.split()  # type: ignore[attr-defined]
+    help_text = "".join(invoke("run", "--help").output.split())  # type: ignore[attr-defined]
+    for kind in ("optimizer", "lce", "wrapper", "benchmark"):
+        assert ",".join(registry.names(kind)) in help_text
+    assert "greedy" in help_text
+
+
+def test_core_attaches_suite_and_report_itself() -> None:
+    from importlib.metadata import entry_points
+
+    from nas_sim.report.cli import report
+    from nas_sim.suite.cli import suite
+
+    assert main.commands["suite"] is suite and main.commands["report"] is report
+    assert not {"suite", "report"} & {ep.name for ep in entry_points(group="nas_sim.cli")}

@@ -12,16 +12,16 @@ import pytest
 from click.testing import CliRunner
 from scipy.stats import wilcoxon
 
-from benchmarks.curve_set import write_curve_set
-from benchmarks.tabular import TabularBenchmark
 from nas_sim import registry
+from nas_sim.benchmarks.curve_set import write_curve_set
+from nas_sim.benchmarks.synthetic import synthetic_nb201_set
+from nas_sim.benchmarks.tabular import TabularBenchmark
 from nas_sim.cli import main
 from nas_sim.report import build_report, render_html
 from nas_sim.report.data import Setting
 from nas_sim.report.stats import average_ranks, final_table, wilcoxon_pairs
 from nas_sim.results import load_result
 from nas_sim.suite import load_suite, make_executor, run_suite
-from tests.synthetic import synthetic_nb201_set
 
 PLUGINS = Path(__file__).with_name("suite_plugins.py")
 

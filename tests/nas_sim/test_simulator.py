@@ -7,8 +7,8 @@ from collections.abc import Sequence
 import numpy as np
 import pytest
 
-from benchmarks.spaces.nb201 import NB201Space
 from nas_sim.benchmark import Benchmark, BestKnown
+from nas_sim.benchmarks.spaces.nb201 import NB201Space
 from nas_sim.learning_curve import LearningCurve
 from nas_sim.optimizer import Optimizer, Request, Result
 from nas_sim.seeding import mix

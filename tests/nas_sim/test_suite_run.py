@@ -13,8 +13,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from benchmarks.curve_set import write_curve_set
 from nas_sim import registry
+from nas_sim.benchmarks.curve_set import write_curve_set
+from nas_sim.benchmarks.synthetic import synthetic_nb201_set
 from nas_sim.results import load_result
 from nas_sim.suite import (
     ExecutorError,
@@ -28,7 +29,6 @@ from nas_sim.suite import (
     run_suite,
     runs_table,
 )
-from tests.synthetic import synthetic_nb201_set
 
 PLUGINS = Path(__file__).with_name("suite_plugins.py")
 

@@ -6,10 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from benchmarks.curve_set import write_curve_set
 from nas_sim import registry
+from nas_sim.benchmarks.curve_set import write_curve_set
+from nas_sim.benchmarks.synthetic import synthetic_nb201_set
 from nas_sim.suite.spec import SuiteSpecError, load_suite, parse_suite
-from tests.synthetic import synthetic_nb201_set
 
 PLUGINS = Path(__file__).with_name("suite_plugins.py")
 
@@ -241,3 +241,17 @@ def test_presets_parse_or_explain_what_is_missing() -> None:
             continue
         if p.stem.startswith("x11_"):  # the paper's setups: 30 trials
             assert len(spec.seeds) == 30
+
+
+def test_a_method_that_cannot_be_checked_does_not_skip_later_cells(
+    tmp_path: Path, bench_path: Path
+) -> None:
+    """``test-unloadable`` cannot be created, so its cells cannot be validated; the ``last`` cells
+    after it still are, so their bad option is reported at load time, not as failed runs."""
+    text = BASE.format(bench=bench_path).replace(
+        'lce = ["none", "test-last"]',
+        'lce = ["none", "test-unloadable", "last"]\n'
+        "lce_options = { last = { top_fraction = 5.0 } }",
+    )
+    with pytest.raises(SuiteSpecError, match="top_fraction"):
+        load_suite(write(tmp_path, text))

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from benchmarks.embedded import MNIST1D_SET
+from nas_sim.benchmarks.embedded import MNIST1D_SET
 from nas_sim.testing import OPTIMIZER_CHECKS, check_reproducible_in_fresh_process
 
 BUILT_INS = ("rs", "rea", "ls", "bananas", "hb", "bohb", "asha")

@@ -5,11 +5,11 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from benchmarks.covered_subspace import CoveredSubspace
-from benchmarks.spaces.nb201 import NB201Space
 from nas_sim import api, registry
+from nas_sim.benchmarks.covered_subspace import CoveredSubspace
+from nas_sim.benchmarks.spaces.nb201 import NB201Space
 from nas_sim.optimizer import Problem, Result
-from optimizers.hyperband import default_min_epochs, hyperband_brackets
+from nas_sim.optimizers.hyperband import default_min_epochs, hyperband_brackets
 
 
 @pytest.mark.parametrize(
@@ -122,7 +122,7 @@ def test_first_improvement_moves_at_once() -> None:
 
 
 def test_bananas_uses_its_model_after_num_init(synthetic_benchmark) -> None:
-    opt = api.make_optimizer("bananas", num_init=5, k=3, train_epochs=20)
+    opt = api.make_optimizer("bananas", {"num_init": 5, "k": 3, "train_epochs": 20})
     r = api.run(synthetic_benchmark, opt, budget="1000x", max_jobs=12)
     assert r.summary.jobs == 12
     assert opt.n_fits_ >= 2
@@ -131,14 +131,15 @@ def test_bananas_uses_its_model_after_num_init(synthetic_benchmark) -> None:
 @pytest.mark.parametrize("acquisition", ["ucb", "ei"])
 def test_bananas_acquisitions_run(synthetic_benchmark, acquisition: str) -> None:
     opt = api.make_optimizer(
-        "bananas", num_init=4, k=2, train_epochs=10, acquisition=acquisition, ensemble_size=2
+        "bananas",
+        {"num_init": 4, "k": 2, "train_epochs": 10, "acquisition": acquisition, "ensemble_size": 2},
     )
     api.run(synthetic_benchmark, opt, budget="1000x", max_jobs=8)
     assert opt.n_fits_ >= 1
 
 
 def test_bohb_proposes_from_its_kde_once_it_has_data(synthetic_benchmark) -> None:
-    opt = api.make_optimizer("bohb", random_fraction=0.0)
+    opt = api.make_optimizer("bohb", {"random_fraction": 0.0})
     # hpbandster fits once a budget has min_points_in_model good + as many bad points (7 + 7 for
     # NB201): the second round of brackets brings the one-epoch rung to 18 results
     api.run(synthetic_benchmark, opt, budget="1000x", max_jobs=35)

@@ -73,7 +73,7 @@ def test_a_broken_optimizer_fails_with_named_rules(synthetic_set_path: Path) -> 
 def test_unimportable_optimizers_skip_only_the_fresh_process_check(
     synthetic_set_path: Path,
 ) -> None:
-    from optimizers.random_search import RandomSearch
+    from nas_sim.optimizers.random_search import RandomSearch
 
     class Local(RandomSearch):  # defined in a function: a fresh process cannot import it
         pass

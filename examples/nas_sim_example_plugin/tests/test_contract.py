@@ -13,8 +13,8 @@ from nas_sim.testing import OPTIMIZER_CHECKS
 @pytest.fixture(scope="module")
 def curves(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A small synthetic learning-curve set (replace with your own benchmark)."""
-    from benchmarks.curve_set import write_curve_set
-    from tests.synthetic import synthetic_nb201_set
+    from nas_sim.benchmarks.curve_set import write_curve_set
+    from nas_sim.benchmarks.synthetic import synthetic_nb201_set
 
     path = tmp_path_factory.mktemp("sets") / "curves.parquet"
     write_curve_set(synthetic_nb201_set(n_archs=100, n_seeds=2, max_epochs=8), path)

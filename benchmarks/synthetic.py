@@ -1,11 +1,17 @@
-"""Synthetic learning-curve sets for tests (the main command uses real data; fixtures may not)."""
+"""The synthetic benchmark: a small NB201 curve set made up from the ops, for tests and bench scripts.
+
+Nothing is trained: final accuracy is a fixed function of the cell's ops and the curves saturate
+with op-dependent speed, so optimizers have something to find in milliseconds.
+``nas-sim run --benchmark synthetic`` runs on it; the main command uses real data.
+"""
 
 from __future__ import annotations
 
 import numpy as np
 
-from benchmarks.curve_set import CurveSet
-from benchmarks.spaces.nb201 import NB201Space
+from nas_sim.benchmarks.curve_set import CurveSet
+from nas_sim.benchmarks.spaces.nb201 import NB201Space
+from nas_sim.benchmarks.tabular import TabularBenchmark
 
 
 def synthetic_nb201_set(
@@ -51,5 +57,15 @@ def synthetic_nb201_set(
             "val_loss": "nats",
         },
         objective="val_accuracy",
-        provenance={"name": "synthetic", "generator": "tests/synthetic.py"},
+        provenance={"name": "synthetic", "generator": "nas_sim.benchmarks.synthetic"},
+    )
+
+
+def synthetic(
+    n_archs: int | None = 200, n_seeds: int = 2, max_epochs: int = 12, seed: int = 0
+) -> TabularBenchmark:
+    """The registered ``synthetic`` benchmark: a tabular benchmark over
+    :func:`synthetic_nb201_set` (by default 200 architectures, 2 seeds, 12 epochs)."""
+    return TabularBenchmark(
+        synthetic_nb201_set(n_archs, n_seeds, max_epochs, seed), name="synthetic"
     )
