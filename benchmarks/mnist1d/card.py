@@ -98,6 +98,7 @@ def compute_stats(cs: CurveSet) -> dict[str, Any]:
                 }
             )
     best = [rows[j] for j in order[:5]]
+    landscape = _landscape(cs)
     etm = dict(cs.provenance.get("epoch_time_model", {}))
     run_cost = cs.epoch_time_s.sum(axis=1)
     return {
@@ -123,7 +124,58 @@ def compute_stats(cs: CurveSet) -> dict[str, Any]:
         "run_cpu_s": _cpu_summary(np.asarray(cs.run_info["run_cpu_s"], dtype=np.float64)),
         "fitted_run_time_s": _summary(run_cost),
         "epoch_time_model": {k: _r(v) if isinstance(v, float) else v for k, v in etm.items()},
+        "landscape": landscape,
     }
+
+
+def _landscape(cs: CurveSet) -> dict[str, Any] | None:
+    """Landscape statistics over the cells with every one of the set's first three seeds."""
+    from nas_sim.benchmarks.mnist1d.landscape import landscape_stats, records_of_curve_set
+    from nas_sim.benchmarks.mnist1d.plan import sparse_cell_strings
+
+    seeds = sorted({int(s) for s in cs.seeds})[:3]
+    if len(seeds) < 2:
+        return None
+    try:
+        stats = landscape_stats(records_of_curve_set(cs), 1, sparse_cell_strings(), seeds)
+    except ValueError:
+        return None  # fewer than 4 cells with every seed
+    return {k: _r(v) if isinstance(v, float) else v for k, v in stats.items()}
+
+
+_LANDSCAPE_ROWS = (
+    ("seed_spearman_all", "Spearman ρ(seed 0, seed 1) of final val accuracy, all cells"),
+    ("seed_spearman_better_half", "the same within the better half"),
+    ("icc_mean_all", "ICC of the seed mean, all cells"),
+    ("icc_mean_better_half", "ICC of the seed mean, better half"),
+    ("signal_to_noise", "std of cell means / seed std"),
+    ("seed_sd_pp", "seed std of final val accuracy (pp)"),
+    ("seed_sd_better_half_pp", "the same within the better half (pp)"),
+    ("early_spearman_better_half", "Spearman ρ(early epoch, final), better half"),
+    ("early_spearman_all", "the same, all cells"),
+    ("val_test_spearman_of_means", "Spearman ρ(val mean, test mean)"),
+    ("best_mean", "best cell's mean final val accuracy"),
+    ("p90_mean", "90th percentile of cell means"),
+    ("median_mean", "median cell mean"),
+    ("median_final_train_accuracy", "median final train accuracy"),
+)
+
+_DEFAULT_TRANSFORMS = {
+    "scale_coeff": 0.4,
+    "shear_scale": 0.75,
+    "max_translation": 48,
+    "corr_noise_scale": 0.25,
+    "iid_noise_scale": 0.02,
+}
+
+
+def _transforms(dat: dict[str, Any]) -> str:
+    changed = {k: dat[k] for k, v in _DEFAULT_TRANSFORMS.items() if k in dat and dat[k] != v}
+    if not changed:
+        return "the package's default transforms"
+    return "transforms as the package's defaults except " + ", ".join(
+        f"`{k}={v}`" for k, v in changed.items()
+    )
 
 
 def _fmt(x: float | None, spec: str = ".3f") -> str:
@@ -175,21 +227,14 @@ def render_card(stats: dict[str, Any], provenance: dict[str, Any]) -> str:
         "",
         "```",
         str(provenance.get("generate_command") or "(command not recorded)"),
-        "nas-sim data build-set --runs /work/gen_runs/mnist1d_nb201",
+        str(provenance.get("build_command") or "nas-sim data build-set --runs RUNS"),
         "```",
         "",
         "The generator is resumable: rerun the same command to continue (finished runs are kept, "
-        "half-written files of a killed run are removed and reported). To complete all 6,466 cells × "
-        "3 seeds on a GPU machine, into the same run folder or a new one:",
-        "",
-        "```",
-        "nas-sim data generate-mnist1d --out RUNS --archs priority --seeds 0,1,2 --epochs 50 "
-        "--device cuda --workers 8",
-        "nas-sim data build-set --runs RUNS",
-        "```",
-        "",
-        "(8 processes share the GPU; each trains one network at a time. Runs on another device "
-        "are not bit-identical to CPU runs; the `device` column says where each ran.)",
+        "half-written files of a killed run are removed and reported); `--shards` restores the "
+        "runs packed into the repository by `nas-sim data pack-runs`, so a fresh machine resumes "
+        "too. With `--device cuda` several worker processes share the GPU. Runs on another "
+        "device are not bit-identical to CPU runs; the `device` column says where each ran.",
         "",
         "### Network",
         "",
@@ -201,23 +246,31 @@ def render_card(stats: dict[str, Any], provenance: dict[str, Any]) -> str:
         "`skip_connect`, `nor_conv_1x1`/`nor_conv_3x3` = ReLU-Conv1d(k)-BN, `avg_pool_3x3` = "
         "AvgPool1d(3, stride 1, padding 1, excluding padding). Edges from nodes without signal and "
         "nodes that do not reach the output are not built, matching the isomorphism used for "
-        "canonical strings. Narrow on purpose: each run must take a few seconds on one CPU core, "
-        "and a narrow skeleton leaves the cell's choice visible in the accuracy.",
+        "canonical strings."
+        + (f" Design: {provenance['design_description']}." if provenance.get("design") else ""),
         "",
         "### Data and training",
         "",
         f"MNIST-1D generated locally with `mnist1d.data.make_dataset` (no download; "
-        f"`num_samples={dat['num_samples']}`, the package's default transforms, "
-        f"`seed={dat['dataset_seed']}`); its 20% test part (1,000 signals of length 40) is the test "
-        f"set; from its 80% part a permutation with seed {dat['split_seed']} takes "
-        f"{dat['n_train']} training and {dat['n_val']} validation signals.",
+        f"`num_samples={dat['num_samples']}`, `seed={dat['dataset_seed']}`, "
+        + _transforms(dat)
+        + f"); its 20% test part ({int(round(0.2 * dat['num_samples'])):,} signals of length 40) "
+        f"is the test set; from its 80% part a permutation with seed {dat['split_seed']} takes "
+        f"{dat['n_train']:,} training and {dat['n_val']:,} validation signals.",
         "",
         f"SGD, Nesterov momentum {tr['momentum']}, initial learning rate {tr['lr']} with cosine "
         f"decay to 0 per step, weight decay {tr['weight_decay']}, batch size {tr['batch_size']}, "
         f"{tr['epochs']} epochs, cross-entropy. Per (cell, seed): `torch.manual_seed(seed)` for the "
-        "initialisation, a generator seeded with `seed` for the batch order, "
-        "`torch.use_deterministic_algorithms(True)`, one torch thread per worker process: "
-        "re-running a run on the same device gives the same numbers.",
+        "initialisation, a generator seeded with `seed` for the batch order, one torch thread per "
+        "worker process: re-running a run on the same device gives the same numbers. "
+        + (
+            "The seeds of a cell are trained together (the seed-batched trainer: the copies' "
+            "layers as batched matrix products, each copy evaluated by its own plain network "
+            "with batch norm folded into the convolutions); a run's numbers do not depend on "
+            "which seeds shared its batch."
+            if cfg.get("trainer") == "seed-batched"
+            else "One network is trained at a time (`torch.use_deterministic_algorithms(True)`)."
+        ),
         "",
         "### Hardware and time",
         "",
@@ -317,6 +370,24 @@ def render_card(stats: dict[str, Any], provenance: dict[str, Any]) -> str:
             + " | ".join(f"{_fmt(r['spearman'])} / {_fmt(r['kendall'])}" for r in cells)
             + " |"
         )
+    land = stats.get("landscape")
+    if land:
+        lines += [
+            "",
+            "### Landscape: architecture signal against seed noise",
+            "",
+            f"Over the {land['n_cells']} cells drawn uniformly (the sparse cells left out) that "
+            f"have seeds {', '.join(map(str, land['seeds']))}; the better half is ranked by the "
+            "mean over seeds; ICC(1,k) is the reliability of the k-seed mean (Shrout & Fleiss "
+            f"1979); the early epoch is {land['early_epoch']} (E_max/5), correlated run by run "
+            "with the same run's final value.",
+            "",
+            "| statistic | value |",
+            "|---|---|",
+        ]
+        for key, label in _LANDSCAPE_ROWS:
+            if land.get(key) is not None:
+                lines.append(f"| {label} | {land[key]:.3f} |")
     lines += [
         "",
         "## Licence and citation",

@@ -58,6 +58,20 @@ def icc_mean(values: np.ndarray) -> float:
     return float((msb - msw) / msb) if msb > 0 else float("nan")
 
 
+def records_of_curve_set(cs: Any) -> list[dict[str, Any]]:
+    """Run records (the fields :func:`landscape_stats` reads) from the rows of a curve set."""
+    return [
+        {
+            "arch": a,
+            "seed": int(s),
+            "val_accuracy": cs.metrics["val_accuracy"][i].tolist(),
+            "test_accuracy": cs.metrics["test_accuracy"][i].tolist(),
+            "train_accuracy": cs.metrics["train_accuracy"][i].tolist(),
+        }
+        for i, (a, s) in enumerate(zip(cs.archs, cs.seeds.tolist()))
+    ]
+
+
 def landscape_stats(
     records: Iterable[dict[str, Any]],
     cells_per_stage: int,
