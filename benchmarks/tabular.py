@@ -9,6 +9,7 @@ architectures the table holds.
 
 from __future__ import annotations
 
+import json
 import os
 from functools import cached_property
 from pathlib import Path
@@ -18,7 +19,7 @@ import numpy as np
 from nas_sim import registry
 from nas_sim.benchmark import Benchmark, BestKnown
 from nas_sim.benchmarks.covered_subspace import CoveredSubspace
-from nas_sim.benchmarks.curve_set import CurveSet, CurveSetError, read_curve_set
+from nas_sim.benchmarks.curve_set import CurveSet, CurveSetError, read_curve_set, sidecar_path
 from nas_sim.learning_curve import LearningCurve
 from nas_sim.search_space import Architecture, InvalidArchitectureError, SearchSpace
 
@@ -58,8 +59,14 @@ class TabularBenchmark(Benchmark):
         self._space = full if complete else CoveredSubspace(full, self._rows)
 
     @classmethod
-    def from_path(cls, path: str | os.PathLike[str], name: str = "") -> TabularBenchmark:
-        return cls(read_curve_set(path), name=name or str(Path(path)))
+    def from_path(
+        cls, path: str | os.PathLike[str], name: str = "", version: str = ""
+    ) -> TabularBenchmark:
+        bench = cls(read_curve_set(path), name=name or str(Path(path)))
+        bench.version = version or str(bench.curve_set.provenance.get("benchmark_version", ""))
+        # read_curve_set has checked the file against this hash
+        bench.data_sha256 = json.loads(sidecar_path(path).read_text()).get("parquet_sha256")
+        return bench
 
     # ------------------------------------------------------------- interface
     @property

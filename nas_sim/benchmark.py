@@ -34,6 +34,11 @@ class Benchmark(ABC):
 
     #: registry name or a path, for result files
     name: str = ""
+    #: the data version under one name (e.g. ``"v2"`` for the embedded ``mnist1d``); "" if none
+    version: str = ""
+    #: SHA-256 of the data that answers queries (a curve set's Parquet file, a surrogate's
+    #: manifest); result files record it, so a result names exactly what produced it
+    data_sha256: str | None = None
 
     @property
     @abstractmethod

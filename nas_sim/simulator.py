@@ -260,6 +260,8 @@ class Simulator:
         )
         config = {
             "benchmark": bench.name,
+            "benchmark_version": bench.version,
+            "benchmark_data_sha256": bench.data_sha256,
             "optimizer": opt.name or type(opt).__name__,
             "optimizer_hyperparameters": opt.hyperparameters(),
             "seed": self.seed,

@@ -22,6 +22,8 @@ Array = NDArray[np.float64]
 #: Surrogates shipped in the package.
 DATA = Path(__file__).resolve().parent.parent / "data" / "surrogates"
 MNIST1D_SURROGATE = DATA / "mnist1d_nb201"
+#: which embedded MNIST-1D table the shipped surrogate was fitted on
+MNIST1D_SURROGATE_VERSION = "v1"
 TINY_SURROGATE = DATA / "tiny_synthetic"
 #: Spaces with at most this many isomorphism classes get every class predicted once, up front.
 _TABLE_LIMIT = 50_000
@@ -54,9 +56,14 @@ class SurrogateBenchmark(Benchmark):
     def from_path(
         cls, path: str | os.PathLike[str], name: str = "", noise: bool = True
     ) -> SurrogateBenchmark:
-        from nas_sim.benchmarks.surrogate.artifact import load_surrogate
+        import hashlib
 
-        return cls(load_surrogate(path), name=name or str(path), noise=noise)
+        from nas_sim.benchmarks.surrogate.artifact import MANIFEST, load_surrogate
+
+        bench = cls(load_surrogate(path), name=name or str(path), noise=noise)
+        # the manifest holds the SHA-256 of every artifact file, so its own hash names them all
+        bench.data_sha256 = hashlib.sha256((Path(path) / MANIFEST).read_bytes()).hexdigest()
+        return bench
 
     # ------------------------------------------------------------- interface
     @cached_property
@@ -239,7 +246,9 @@ def load(path: str | os.PathLike[str], name: str = "", noise: bool = True) -> Su
 
 def mnist1d_surrogate(noise: bool = True) -> SurrogateBenchmark:
     """Entry point ``mnist1d-surrogate``: the shipped surrogate of the MNIST-1D × NB201 set."""
-    return SurrogateBenchmark.from_path(MNIST1D_SURROGATE, name="mnist1d-surrogate", noise=noise)
+    bench = SurrogateBenchmark.from_path(MNIST1D_SURROGATE, name="mnist1d-surrogate", noise=noise)
+    bench.version = MNIST1D_SURROGATE_VERSION
+    return bench
 
 
 def tiny_surrogate(noise: bool = True) -> SurrogateBenchmark:

@@ -4,9 +4,11 @@ Each case runs a short simulation through a public entry point (``api.run``, ``n
 suite), writes the result file and compares its SHA-256 with a pinned value. A refactoring that
 changes any number, key or ordering in a result file fails here.
 
-Only the ``versions`` block is left out of the hash: it records the Python, numpy and nas-sim
-versions of the machine that wrote the file, so it differs between environments without any
-change of behaviour. The rest of the file (configuration, summary, trajectory) is hashed byte for
+Only the ``versions`` block and the benchmark's identity are left out of the hash. ``versions``
+records the Python, numpy and nas-sim versions of the machine that wrote the file, so it differs
+between environments without any change of behaviour. The identity (``benchmark_version`` and
+``benchmark_data_sha256``, added to result files after these hashes were pinned) is checked on its
+own by :func:`test_result_files_record_the_benchmark_version_and_data_hash`. The rest of the file (configuration, summary, trajectory) is hashed byte for
 byte, and the test checks that ``versions`` names exactly those three packages.
 
 To re-pin after an intended change of behaviour, run
@@ -32,6 +34,10 @@ from nas_sim.results import save_result
 from nas_sim.suite import make_executor, parse_suite, run_suite
 
 _VERSIONS = re.compile(rb'"versions":\{[^{}]*\}')
+_IDENTITY = (
+    re.compile(rb'"benchmark_data_sha256":(null|"[0-9a-f]{64}"),\s*'),
+    re.compile(rb'"benchmark_version":"[^"]*",\s*'),
+)
 _VERSION_KEYS = {"python", "numpy", "nas-sim"}
 
 #: The registered name of the embedded MNIST-1D benchmark these hashes were pinned on. The
@@ -92,6 +98,9 @@ def stable_sha256(path: Path) -> str:
     assert set(versions) == _VERSION_KEYS, versions
     stripped, n = _VERSIONS.subn(b'"versions":{}', raw)
     assert n == 1
+    for pattern in _IDENTITY:
+        stripped, n = pattern.subn(b"", stripped)
+        assert n == 1, pattern.pattern
     return hashlib.sha256(stripped).hexdigest()
 
 
@@ -164,3 +173,18 @@ def test_registered_synthetic_benchmark_gives_the_pinned_files(tmp_path: Path) -
     optimizer, kwargs = SYNTHETIC_CASES["rea-seed0"]
     path = save_result(api.run("synthetic", optimizer, **kwargs), tmp_path / "r.json")
     _check(SYNTHETIC_RESULT_HASHES, "rea-seed0", path)
+
+
+def test_result_files_record_the_benchmark_version_and_data_hash(
+    mnist1d: Any, tmp_path: Path
+) -> None:
+    from nas_sim.benchmarks.curve_set import sidecar_path
+    from nas_sim.benchmarks.embedded import MNIST1D_SETS
+
+    path = save_result(api.run(mnist1d, "rs", seed=0, budget="5x"), tmp_path / "r.json")
+    config = json.loads(path.read_text())["config"]
+    version = mnist1d.version
+    assert version in MNIST1D_SETS and config["benchmark_version"] == version
+    side = json.loads(sidecar_path(MNIST1D_SETS[version]).read_text())
+    assert config["benchmark_data_sha256"] == side["parquet_sha256"]
+    assert hashlib.sha256(MNIST1D_SETS[version].read_bytes()).hexdigest() == side["parquet_sha256"]
