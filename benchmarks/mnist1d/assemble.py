@@ -62,7 +62,10 @@ def load_runs(folder: str | os.PathLike[str]) -> tuple[GeneratorConfig, list[dic
 
 
 def to_curve_set(
-    config: GeneratorConfig, records: list[dict[str, Any]], generate_command: str | None = None
+    config: GeneratorConfig,
+    records: list[dict[str, Any]],
+    generate_command: str | None = None,
+    design: tuple[str, str] | None = None,
 ) -> CurveSet:
     """Curve set of the records with the fitted epoch time; provenance says how it was made."""
     space = NB201Space()
@@ -133,6 +136,13 @@ def to_curve_set(
         "one signal",
         "licence": "data: CC-BY-4.0 (nas-sim); MNIST-1D generator: Apache-2.0 (Greydanus)",
     }
+    if design is not None:
+        provenance.update(
+            benchmark_version=design[0],
+            design=design[0],
+            design_description=design[1],
+            build_command=f"nas-sim data build-set --runs RUNS --design {design[0]}",
+        )
     return CurveSet(
         space="nb201",
         archs=[r["arch"] for r in records],
@@ -151,6 +161,12 @@ def to_curve_set(
             "measured_epoch_cpu_s": cpu,
             "run_wall_s": np.array(mtimes),
             "run_cpu_s": np.array([float(r.get("run_cpu_s", np.nan)) for r in records]),
+            # seeds trained in one batch with this run (1: trained alone); v1 runs lack it
+            **(
+                {"group_size": np.array([int(r["group_size"]) for r in records])}
+                if all("group_size" in r for r in records)
+                else {}
+            ),
         },
         provenance=provenance,
     )
@@ -162,12 +178,28 @@ def build(
     generate_command: str | None = None,
     wall_clock_s: float | None = None,
     notes: str | None = None,
+    design: str | None = None,
+    value_dtype: str = "float64",
 ) -> list[Path]:
-    """Write ``curves.parquet`` (+ ``curves.json``), ``stats.json`` and ``DATA_CARD.md`` to ``out``."""
+    """Write ``curves.parquet`` (+ ``curves.json``), ``stats.json`` and ``DATA_CARD.md`` to ``out``.
+
+    ``design`` names the design the runs were made with; the runs' config must be that design's
+    (so a version's set is never built from another design's runs), and the set records it.
+    """
     from nas_sim.benchmarks.mnist1d.card import write_card
+    from nas_sim.benchmarks.mnist1d.design import load_design
 
     config, records = load_runs(runs_folder)
-    cs = to_curve_set(config, records, generate_command)
+    named = None
+    if design is not None:
+        wanted, description = load_design(design)
+        if wanted != config:
+            raise AssembleError(
+                f"the runs in {str(runs_folder)!r} were made with another configuration than "
+                f"design {design!r}"
+            )
+        named = (design, description)
+    cs = to_curve_set(config, records, generate_command, named)
     if wall_clock_s is None:
         wall_clock_s = _wall_clock_s(Path(runs_folder))
     cs = CurveSet(
@@ -181,7 +213,7 @@ def build(
         out.mkdir(parents=True, exist_ok=True)
     except OSError as e:
         raise AssembleError(f"output folder {str(out)!r} is not writable: {e}") from None
-    parquet = write_curve_set(cs, out / "curves.parquet")
+    parquet = write_curve_set(cs, out / "curves.parquet", value_dtype=value_dtype)
     return [parquet, parquet.with_suffix(".json"), *write_card(out)]
 
 

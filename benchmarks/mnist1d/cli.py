@@ -205,20 +205,50 @@ def pack_runs(runs_folder: Path, shards: Path) -> None:
     "--out",
     default=None,
     type=click.Path(path_type=Path),
-    help="output folder (default: the packaged benchmarks/data/mnist1d_nb201)",
+    help="output folder (default with --design v1/v2: that version's packaged folder)",
 )
 @click.option("--command", "command_text", default=None, help="generate command, for the card")
 @click.option("--notes", default=None, help="how the generation went (workers, load), for the card")
+@click.option(
+    "--design",
+    default=None,
+    help="the design the runs were made with (v2, …): checked, recorded, and --out defaults to "
+    "that version's packaged folder",
+)
+@click.option(
+    "--float32", "float32", is_flag=True, help="store curves in single precision (half the size)"
+)
 def build_set(
-    runs_folder: Path, out: Path | None, command_text: str | None, notes: str | None
+    runs_folder: Path,
+    out: Path | None,
+    command_text: str | None,
+    notes: str | None,
+    design: str | None,
+    float32: bool,
 ) -> None:
     """Assemble finished runs into curves.parquet (+ sidecar), DATA_CARD.md and stats.json."""
-    from nas_sim.benchmarks.mnist1d import DATA_DIR
+    from nas_sim.benchmarks.embedded import MNIST1D_SETS
     from nas_sim.benchmarks.mnist1d.assemble import AssembleError, build
+    from nas_sim.benchmarks.mnist1d.generator import GeneratorError
 
+    if out is None:
+        if design not in MNIST1D_SETS:
+            # never overwrite a shipped table by default with runs of an unnamed design
+            raise click.UsageError(
+                f"give --out, or --design with one of {', '.join(MNIST1D_SETS)} to write that "
+                "version's packaged folder"
+            )
+        out = MNIST1D_SETS[design].parent
     try:
-        paths = build(runs_folder, out or DATA_DIR, generate_command=command_text, notes=notes)
-    except AssembleError as e:
+        paths = build(
+            runs_folder,
+            out,
+            generate_command=command_text,
+            notes=notes,
+            design=design,
+            value_dtype="float32" if float32 else "float64",
+        )
+    except (AssembleError, GeneratorError) as e:
         raise click.ClickException(str(e)) from None
     for p in paths:
         click.echo(str(p))
