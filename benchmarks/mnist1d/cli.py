@@ -119,6 +119,12 @@ def generate_mnist1d(
 @click.option("--seeds", default="0,1,2", show_default=True, help="comma-separated training seeds")
 @click.option("--device", default="auto", show_default=True, help="auto, cpu, cuda or cuda:N")
 @click.option("--workers", default=1, show_default=True, type=click.IntRange(min=0))
+@click.option(
+    "--sparse/--no-sparse",
+    default=True,
+    show_default=True,
+    help="also train the sparse cells (they widen the cost fit; leave them out of a quick look)",
+)
 @click.option("--stats-only", is_flag=True, help="print the statistics of what is already trained")
 @click.option("--json", "as_json", is_flag=True, help="print the statistics as JSON")
 def pilot_mnist1d(
@@ -128,6 +134,7 @@ def pilot_mnist1d(
     seeds: str,
     device: str,
     workers: int,
+    sparse: bool,
     stats_only: bool,
     as_json: bool,
 ) -> None:
@@ -140,6 +147,7 @@ def pilot_mnist1d(
     from nas_sim.benchmarks.mnist1d.generator import GeneratorError, generate
     from nas_sim.benchmarks.mnist1d.landscape import TARGETS, check_targets, landscape_stats
     from nas_sim.benchmarks.mnist1d.plan import pilot_plan, sparse_cell_strings
+    from nas_sim.benchmarks.spaces.nb201 import NB201Space
 
     seed_list = _parse_seeds(seeds)
     if len(seed_list) < 2:
@@ -147,7 +155,11 @@ def pilot_mnist1d(
     try:
         cfg, description = load_design(design)
         if not stats_only:
-            generate(pilot_plan(cells, seed_list), out, cfg, device=device, workers=workers)
+            jobs = pilot_plan(cells, seed_list)
+            if not sparse:
+                skip = set(sparse_cell_strings())
+                jobs = [j for j in jobs if NB201Space().format(j[0]) not in skip]
+            generate(jobs, out, cfg, device=device, workers=workers)
         _, records = load_runs(out)
     except (GeneratorError, AssembleError, ValueError) as e:
         raise click.ClickException(str(e)) from None
