@@ -40,7 +40,12 @@ from nas_sim.benchmarks.mnist1d.network import (
     count_params,
 )
 from nas_sim.benchmarks.mnist1d.seed_batched_network import SeedBatchedNet
-from nas_sim.benchmarks.mnist1d.training import TrainingConfig, device_label, evaluate
+from nas_sim.benchmarks.mnist1d.training import (
+    TrainingConfig,
+    device_label,
+    epoch_batches,
+    evaluate,
+)
 from nas_sim.torch_threads import single_torch_thread
 
 #: Per-epoch curves every run records (the six metrics plus measured costs).
@@ -127,7 +132,8 @@ def _train(
     x_va, y_va = torch.from_numpy(data.x_val).to(device), torch.from_numpy(data.y_val).to(device)
     x_te, y_te = torch.from_numpy(data.x_test).to(device), torch.from_numpy(data.y_test).to(device)
     n = len(y_tr)
-    steps_per_epoch = -(-n // training.batch_size)
+    m = training.signals_per_epoch(n)
+    steps_per_epoch = -(-m // training.batch_size)
     opt = torch.optim.SGD(
         model.parameters(),
         lr=training.lr,
@@ -137,14 +143,17 @@ def _train(
     )
     sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=training.epochs * steps_per_epoch)
     curves: list[dict[str, list[float]]] = [{k: [] for k in CURVE_KEYS} for _ in seeds]
-    for _ in range(training.epochs):
+    perm = torch.empty(0, dtype=torch.int64)
+    for epoch in range(training.epochs):
         model.train()
         t0, c0 = time.perf_counter(), time.process_time()
-        perm = torch.stack([torch.randperm(n, generator=gen) for gen in order_gens]).to(device)
+        new_pass, batches = epoch_batches(epoch, m, n, training.batch_size)
+        if new_pass:
+            perm = torch.stack([torch.randperm(n, generator=gen) for gen in order_gens]).to(device)
         loss_sum = torch.zeros(g, dtype=torch.float64, device=device)
         correct = torch.zeros(g, dtype=torch.int64, device=device)
-        for i in range(0, n, training.batch_size):
-            idx = perm[:, i : i + training.batch_size]  # (G, b): copy g's mini-batch in row g
+        for i, j in batches:
+            idx = perm[:, i:j]  # (G, b): copy g's mini-batch in row g
             xb = x_tr[idx][:, None]  # (G, 1, b, L)
             yb = y_tr[idx]
             loss, corr = _per_copy_sums(model(xb), yb)
@@ -158,8 +167,8 @@ def _train(
         if device.type == "cuda":
             torch.cuda.synchronize(device)
         wall_s, cpu_s = (time.perf_counter() - t0) / g, (time.process_time() - c0) / g
-        train_loss = (loss_sum / n).tolist()
-        train_acc = (correct.double() / n).tolist()
+        train_loss = (loss_sum / m).tolist()
+        train_acc = (correct.double() / m).tolist()
         # each copy is evaluated by its own plain network, the unbatched code path: a copy's
         # validation and test numbers cannot depend on the batch it trained in
         model.copy_to_plain()

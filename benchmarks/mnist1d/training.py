@@ -28,13 +28,48 @@ from nas_sim.benchmarks.mnist1d.network import (
 
 @dataclass(frozen=True)
 class TrainingConfig:
-    """Hyper-parameters shared by every run (lr is the initial rate, decayed per step)."""
+    """Hyper-parameters shared by every run (lr is the initial rate, decayed per step).
+
+    ``epoch_signals``: training signals per recorded epoch. ``None`` (v1) means a whole pass over
+    the training set. A divisor ``m`` of the training-set size records a curve point every ``m``
+    signals: with 8,000 signals and ``m = 4,000`` an "epoch" is half a pass, so ``epochs = 10``
+    trains 5 passes, each pass in a fresh random order. The benchmark's epoch is then a fixed
+    amount of training, as in step-based learning curves, and the curve gets more points than
+    passes without changing the training itself.
+    """
 
     epochs: int = 50
     batch_size: int = 100
     lr: float = 0.1
     momentum: float = 0.9
     weight_decay: float = 5e-4
+    epoch_signals: int | None = None
+
+    def signals_per_epoch(self, n_train: int) -> int:
+        """Signals one epoch trains on; refuses a size that does not divide the training set."""
+        if self.epoch_signals is None:
+            return n_train
+        m = self.epoch_signals
+        # a multiple of the batch size, so that an epoch's batches are those of a whole pass
+        if m < 1 or n_train % m or m % self.batch_size:
+            raise ValueError(
+                f"epoch_signals={m} must be a positive divisor of the {n_train} training signals "
+                f"and a multiple of batch_size={self.batch_size} (or None for whole passes)"
+            )
+        return m
+
+
+def epoch_batches(
+    epoch: int, m: int, n: int, batch_size: int
+) -> tuple[bool, list[tuple[int, int]]]:
+    """Whether ``epoch`` starts a new pass (draw a new order), and its (start, stop) batches.
+
+    Epoch ``e`` trains on positions ``[e·m mod n, e·m mod n + m)`` of the current pass's order.
+    """
+    start = (epoch * m) % n
+    return start == 0, [
+        (i, min(i + batch_size, start + m)) for i in range(start, start + m, batch_size)
+    ]
 
 
 def resolve_device(device: str) -> torch.device:
@@ -102,7 +137,8 @@ def train_run(
     x_va, y_va = torch.from_numpy(data.x_val).to(device), torch.from_numpy(data.y_val).to(device)
     x_te, y_te = torch.from_numpy(data.x_test).to(device), torch.from_numpy(data.y_test).to(device)
     n = len(y_tr)
-    steps_per_epoch = -(-n // training.batch_size)
+    m = training.signals_per_epoch(n)
+    steps_per_epoch = -(-m // training.batch_size)
     opt = torch.optim.SGD(
         model.parameters(),
         lr=training.lr,
@@ -124,14 +160,17 @@ def train_run(
             "measured_epoch_cpu_s",
         )
     }
-    for _ in range(training.epochs):
+    perm = torch.empty(0, dtype=torch.int64)
+    for epoch in range(training.epochs):
         model.train()
         t0, c0 = time.perf_counter(), time.process_time()
-        perm = torch.randperm(n, generator=order_gen).to(device)
+        new_pass, batches = epoch_batches(epoch, m, n, training.batch_size)
+        if new_pass:
+            perm = torch.randperm(n, generator=order_gen).to(device)
         loss_sum = torch.zeros((), device=device)
         correct = torch.zeros((), dtype=torch.int64, device=device)
-        for i in range(0, n, training.batch_size):
-            idx = perm[i : i + training.batch_size]
+        for i, j in batches:
+            idx = perm[i:j]
             logits = model(x_tr[idx])
             loss = nn.functional.cross_entropy(logits, y_tr[idx])
             opt.zero_grad(set_to_none=True)
@@ -147,8 +186,8 @@ def train_run(
         # CPU seconds of this process: on a shared machine, unlike wall time, barely affected by
         # other jobs (meaningless on CUDA, where the work is asynchronous on the GPU)
         curves["measured_epoch_cpu_s"].append(time.process_time() - c0)
-        curves["train_loss"].append(float(loss_sum) / n)
-        curves["train_accuracy"].append(int(correct) / n)
+        curves["train_loss"].append(float(loss_sum) / m)
+        curves["train_accuracy"].append(int(correct) / m)
         for split, (x, y) in (("val", (x_va, y_va)), ("test", (x_te, y_te))):
             loss_v, acc_v = evaluate(model, x, y)
             curves[f"{split}_loss"].append(loss_v)

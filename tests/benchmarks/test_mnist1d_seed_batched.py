@@ -118,3 +118,49 @@ def test_designs_load_and_bad_ones_are_named(tmp_path):
     bad.write_text('{"network": {"stem_channel": 8}}')
     with pytest.raises(GeneratorError, match="stem_channel"):
         load_design(str(bad))
+
+
+def test_cuda_path_runs_on_cpu_too(data):
+    """The device-agnostic code path (tensors moved with ``.to(device)``) on a torch.device."""
+    recs = train_seeds(ARCH, [0, 1], data, TRAIN, NET, torch.device("cpu"))
+    assert [r["device"] for r in recs] == ["cpu", "cpu"]
+    assert all(len(r["val_accuracy"]) == TRAIN.epochs for r in recs)
+
+
+@pytest.mark.gpu
+def test_seed_batched_training_on_cuda(data):
+    """On CUDA: valid curves, and (as on CPU) a run's numbers do not depend on its batch."""
+    if not torch.cuda.is_available():
+        pytest.skip("CUDA is not available")
+    dev = torch.device("cuda")
+    three = train_seeds(ARCH, [0, 1, 2], data, TRAIN, NET, dev)
+    alone = train_seeds(ARCH, [1], data, TRAIN, NET, dev)
+    assert three[1]["device"].startswith("cuda:")
+    assert all(0.0 <= a <= 1.0 for r in three for a in r["val_accuracy"])
+    assert _curves(three[1]) == _curves(alone[0])
+
+
+def test_half_pass_epochs_train_exactly_as_whole_passes(data):
+    """epoch_signals = n/2 and twice the epochs: the same training, a curve point every half pass.
+
+    So every statistic of a whole-pass design at its pass boundaries carries over, bit for bit.
+    """
+    from dataclasses import replace
+
+    train = replace(TRAIN, batch_size=20)  # divides half of the 120 training signals
+    whole = train_seeds(ARCH, [0, 1], data, train, NET, torch.device("cpu"))
+    half_cfg = replace(train, epochs=2 * train.epochs, epoch_signals=len(data.y_train) // 2)
+    half = train_seeds(ARCH, [0, 1], data, half_cfg, NET, torch.device("cpu"))
+    for w, h in zip(whole, half):
+        for k in ("val_accuracy", "val_loss", "test_accuracy", "test_loss"):
+            assert h[k][1::2] == w[k]
+        assert len(h["train_loss"]) == 2 * train.epochs
+
+
+def test_epoch_signals_must_divide_the_training_set(data):
+    from dataclasses import replace
+
+    for bad in (replace(TRAIN, epoch_signals=50), replace(TRAIN, epoch_signals=60)):
+        # 50 does not divide the 120 training signals; 60 is no multiple of batch_size 40
+        with pytest.raises(ValueError, match=f"epoch_signals={bad.epoch_signals} must be"):
+            train_seeds(ARCH, [0], data, bad, NET, torch.device("cpu"))
