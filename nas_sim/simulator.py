@@ -86,9 +86,13 @@ class Summary:
 
 @dataclass(frozen=True)
 class SimulationResult:
+    """One simulated run: its configuration, trajectory and summary. ``versions`` holds the
+    library versions of a result read back from a file (a fresh run's are written on save)."""
+
     config: dict[str, Any]
     trajectory: Trajectory
     summary: Summary
+    versions: dict[str, str] = field(default_factory=dict)
 
 
 class Simulator:
