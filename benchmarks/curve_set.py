@@ -262,9 +262,7 @@ def read_curve_set(path: str | os.PathLike[str], *, verify_hash: bool = True) ->
             raise CurveSetError(f"{str(path)!r} lacks the metric column {m!r} named in its sidecar")
         metrics[m] = matrix(m)
     run_info = {
-        c: np.asarray(table.column(c).to_pylist())
-        for c in meta.get("run_info", [])
-        if c in names
+        c: np.asarray(table.column(c).to_pylist()) for c in meta.get("run_info", []) if c in names
     }
     cs = CurveSet(
         space=str(meta["space"]),
