@@ -60,7 +60,7 @@ class EvalRow:
 
 def _read_nlp_logs(folder: Path, metric: str) -> CurveData:
     """Minimal NAS-Bench-NLP log reader (upstream-formats §2.5.1), used when the official importer
-    (``nas_sim.benchmarks.importers.nlp_logs``) is not installed. Diverged runs are skipped. Architectures
+    (``nas_sim.benchmarks.offline.importers.nlp_logs``) is not installed. Diverged runs are skipped. Architectures
     are identified by recipe id (isomorphic recipes are not merged)."""
     key = {"val_loss": "val_losses", "train_loss": "train_losses"}.get(metric)
     if key is None:
@@ -99,7 +99,7 @@ def load_curves(spec: str | os.PathLike[str], metric: str | None = None) -> Curv
                 f"{path} is a folder without NAS-Bench-NLP logs (log_stats_model_*.json)"
             )
         try:  # the official importer groups isomorphic recipes under one canonical architecture
-            from nas_sim.benchmarks.importers.nlp_logs import import_nlp_logs
+            from nas_sim.benchmarks.offline.importers.nlp_logs import import_nlp_logs
         except ImportError:
             return _read_nlp_logs(path, metric or "val_loss")
         cs, report = import_nlp_logs(path)

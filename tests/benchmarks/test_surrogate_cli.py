@@ -91,7 +91,7 @@ def test_nlp_wikitext2_surrogate_ranks_held_out_cells() -> None:
     data = _shared_data() / "nas-bench-nlp-wikitext2"
     if not data.is_dir():
         pytest.skip(f"shared data not found at {data}")
-    from nas_sim.benchmarks.importers.nlp_logs import import_nlp_logs
+    from nas_sim.benchmarks.offline.importers.nlp_logs import import_nlp_logs
     from nas_sim.benchmarks.spaces.nlp import NLPSpace
     from nas_sim.benchmarks.surrogate import evaluate_surrogate, fit_surrogate
 
