@@ -19,7 +19,6 @@ from pathlib import Path
 
 import numpy as np
 
-OPTIMIZERS = ("rs", "rea", "ls", "bananas", "hb", "bohb")
 FRACTIONS = (0.1, 0.25, 0.5, 1.0)
 _CACHE: dict = {}
 SYNTHETIC = Path("/tmp/nas_sim_bench_synthetic_50ep.parquet")
@@ -121,14 +120,18 @@ def main() -> None:
         help="mnist1d | synthetic | frozen-surrogate[:N] (one surrogate curve per class, all "
         "classes or N of them) | a registered name | a .parquet path",
     )
-    ap.add_argument("--optimizers", default=",".join(OPTIMIZERS))
+    ap.add_argument(
+        "--optimizers", default=None, help="comma-separated (default: every registered optimizer)"
+    )
     ap.add_argument("--seeds", type=int, default=30)
     ap.add_argument("--budget", default="100x")
     ap.add_argument("--processes", type=int, default=2)
     ap.add_argument("--overhead-seeds", type=int, default=3, help="BANANAS overhead runs (0: skip)")
     args = ap.parse_args()
 
-    from nas_sim import api
+    from nas_sim import api, registry
+
+    args.optimizers = args.optimizers or ",".join(registry.names("optimizer"))
     from nas_sim.benchmarks.embedded import MNIST1D_SET
 
     name = args.benchmark or ("mnist1d" if MNIST1D_SET.is_file() else "synthetic")

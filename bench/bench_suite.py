@@ -28,7 +28,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from nas_sim.suite.cli import resolve_suite_file  # noqa: E402
 from nas_sim.suite.executors import make_executor  # noqa: E402
-from nas_sim.suite.spec import parse_suite, tomllib  # noqa: E402
+from nas_sim.suite.parse import parse_suite, tomllib  # noqa: E402
 from nas_sim.suite.suite_run import run_suite  # noqa: E402
 
 

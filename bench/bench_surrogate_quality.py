@@ -79,7 +79,7 @@ def replace_block(name: str, text: str) -> None:
 
 def nlp_set() -> tuple[Any, Any, np.ndarray]:
     """The WikiText-2 logs through the NLP importer, plus op-count features per run."""
-    from nas_sim.benchmarks.importers.nlp_logs import import_nlp_logs
+    from nas_sim.benchmarks.offline.importers.nlp_logs import import_nlp_logs
     from nas_sim.benchmarks.spaces.nlp import NLPSpace
 
     cs, report = import_nlp_logs(shared_data() / "nas-bench-nlp-wikitext2")

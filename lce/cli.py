@@ -28,7 +28,8 @@ def _int_list(text: str) -> list[int]:
     "--curves",
     "curves_spec",
     required=True,
-    help="Learning-curve set (.parquet), 'mnist1d', or a folder of NAS-Bench-NLP logs.",
+    help="A registered tabular benchmark (e.g. mnist1d), a learning-curve set (.parquet) or a "
+    "folder of NAS-Bench-NLP logs.",
 )
 @click.option("--e-few", default="10,20", show_default=True, help="Comma-separated E_few values.")
 @click.option(

@@ -25,7 +25,7 @@ import numpy as np
 from numpy.typing import NDArray
 from scipy import stats
 
-from nas_sim import registry
+from nas_sim import api, registry
 from nas_sim.lce.method import LCEMethod
 
 Array = NDArray[np.float64]
@@ -60,8 +60,8 @@ class EvalRow:
 
 def _read_nlp_logs(folder: Path, metric: str) -> CurveData:
     """Minimal NAS-Bench-NLP log reader (upstream-formats §2.5.1), used when the official importer
-    (``nas_sim.benchmarks.importers.nlp_logs``) is not installed. Diverged runs are skipped. Architectures
-    are identified by recipe id (isomorphic recipes are not merged)."""
+    (``nas_sim.benchmarks.offline.importers.nlp_logs``) is not installed. Diverged runs are
+    skipped. Architectures are identified by recipe id (isomorphic recipes are not merged)."""
     key = {"val_loss": "val_losses", "train_loss": "train_losses"}.get(metric)
     if key is None:
         raise ValueError(f"NAS-Bench-NLP logs have val_loss and train_loss, not {metric!r}")
@@ -84,44 +84,45 @@ def _read_nlp_logs(folder: Path, metric: str) -> CurveData:
 
 
 def load_curves(spec: str | os.PathLike[str], metric: str | None = None) -> CurveData:
-    """A learning-curve set (``.parquet``), ``mnist1d`` (the embedded set) or a folder of
-    NAS-Bench-NLP logs (default metric ``val_loss``)."""
+    """The stored curves of a tabular benchmark (a registered name such as ``mnist1d``, or a
+    learning-curve set ``.parquet``, loaded with :func:`nas_sim.api.load_benchmark`), or of a
+    folder of NAS-Bench-NLP logs (default metric ``val_loss``)."""
     text = str(spec)
-    if text == "mnist1d":
-        from nas_sim.benchmarks.embedded import MNIST1D_SET
-
-        path = MNIST1D_SET
-    else:
-        path = Path(text)
+    path = Path(text)
     if path.is_dir():
-        if not any(path.glob("log_stats_model_*.json")):
-            raise ValueError(
-                f"{path} is a folder without NAS-Bench-NLP logs (log_stats_model_*.json)"
-            )
-        try:  # the official importer groups isomorphic recipes under one canonical architecture
-            from nas_sim.benchmarks.importers.nlp_logs import import_nlp_logs
-        except ImportError:
-            return _read_nlp_logs(path, metric or "val_loss")
-        cs, report = import_nlp_logs(path)
-        m = metric or cs.objective
-        if m not in cs.metrics:
-            raise ValueError(
-                f"metric {m!r} is not in the NLP logs; they have: {', '.join(cs.metrics)}"
-            )
-        skipped = [(s.file, s.reason) for s in report.skipped]
-        return CurveData(path.name, m, np.asarray(cs.metrics[m]), list(cs.archs), skipped)
-    if path.suffix != ".parquet":
+        return _load_nlp_folder(path, metric)
+    if text not in registry.names("benchmark") and path.suffix != ".parquet":
         raise ValueError(
-            f"unknown curve set {text!r}: give a .parquet learning-curve set, 'mnist1d' or a "
+            f"unknown curve set {text!r}: give a registered tabular benchmark "
+            f"({', '.join(registry.names('benchmark'))}), a .parquet learning-curve set or a "
             "folder of NAS-Bench-NLP logs"
         )
-    from nas_sim.benchmarks.curve_set import read_curve_set
+    bench = api.load_benchmark(text)
+    cs = getattr(bench, "curve_set", None)  # tabular benchmarks expose the runs they answer from
+    if cs is None:
+        raise ValueError(
+            f"{text!r} is not a tabular benchmark: LCE evaluation needs stored curves, not a model"
+        )
+    m = metric or cs.objective
+    name = path.stem if path.suffix == ".parquet" else text
+    if m not in cs.metrics:
+        raise ValueError(f"metric {m!r} is not in {name}; it has: {', '.join(cs.metrics)}")
+    return CurveData(name, m, np.asarray(cs.metrics[m], dtype=np.float64), list(cs.archs))
 
-    cs = read_curve_set(path)
+
+def _load_nlp_folder(path: Path, metric: str | None) -> CurveData:
+    if not any(path.glob("log_stats_model_*.json")):
+        raise ValueError(f"{path} is a folder without NAS-Bench-NLP logs (log_stats_model_*.json)")
+    try:  # the official importer groups isomorphic recipes under one canonical architecture
+        from nas_sim.benchmarks.offline.importers.nlp_logs import import_nlp_logs
+    except ImportError:
+        return _read_nlp_logs(path, metric or "val_loss")
+    cs, report = import_nlp_logs(path)
     m = metric or cs.objective
     if m not in cs.metrics:
-        raise ValueError(f"metric {m!r} is not in {path.name}; it has: {', '.join(cs.metrics)}")
-    return CurveData(path.stem, m, np.asarray(cs.metrics[m], dtype=np.float64), list(cs.archs))
+        raise ValueError(f"metric {m!r} is not in the NLP logs; they have: {', '.join(cs.metrics)}")
+    skipped = [(s.file, s.reason) for s in report.skipped]
+    return CurveData(path.name, m, np.asarray(cs.metrics[m]), list(cs.archs), skipped)
 
 
 def split_by_arch(archs: list[str], train_fraction: float, seed: int) -> tuple[Array, Array]:

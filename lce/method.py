@@ -16,6 +16,7 @@ from numpy.typing import NDArray
 from scipy import special
 
 from nas_sim.learning_curve import higher_is_better
+from nas_sim.params import JSON_SCALARS_AND_SEQUENCES, init_params
 
 
 class CurveError(ValueError):
@@ -143,13 +144,9 @@ class LCEMethod(ABC):
         return 0.0
 
     def hyperparameters(self) -> dict[str, Any]:
-        return {
-            k: v
-            for k, v in vars(self).items()
-            if not k.endswith("_")
-            and not k.startswith("_")
-            and isinstance(v, (int, float, str, bool, type(None)))
-        }
+        """The JSON-able constructor parameters (``__init__`` stores each under its own name;
+        see :mod:`nas_sim.params`), recorded in result files."""
+        return init_params(self, JSON_SCALARS_AND_SEQUENCES)
 
 
 def check_partial_curves(

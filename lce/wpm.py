@@ -112,6 +112,7 @@ class WPM(LCEMethod):
             raise ValueError(f"dtype must be 'float32' or 'float64', got {dtype!r}")
         self.dtype = dtype
         self.lm_iterations = check_positive_int("lm_iterations", lm_iterations)
+        self.families = None if families is None else list(families)
         names = FAMILY_NAMES if families is None else tuple(families)
         self.families_: tuple[CurveFamily, ...] = tuple(family(n) for n in names)
         if not self.families_:

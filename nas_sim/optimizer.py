@@ -34,6 +34,7 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
+from nas_sim.params import JSON_SCALARS_AND_SEQUENCES, init_params
 from nas_sim.search_space import Architecture, SearchSpace
 
 
@@ -131,15 +132,9 @@ class Optimizer(ABC):
         return 0.0
 
     def hyperparameters(self) -> dict[str, object]:
-        """JSON-able constructor parameters, recorded in result files."""
-        return {
-            k: v
-            for k, v in vars(self).items()
-            if not k.endswith("_")
-            and not k.startswith("_")
-            and k not in ("problem", "rng")
-            and isinstance(v, (int, float, str, bool, type(None), list, tuple))
-        }
+        """The JSON-able constructor parameters (read back from the attributes ``__init__`` stores
+        under their own names; see :mod:`nas_sim.params`), recorded in result files."""
+        return init_params(self, JSON_SCALARS_AND_SEQUENCES)
 
 
 def check_positive_int(name: str, value: object, minimum: int = 1) -> int:

@@ -10,6 +10,8 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from nas_sim.simulator import SimulationResult
+
 
 def step_on_grid(
     times: Sequence[float], values: Sequence[float | None], grid: NDArray[np.float64]
@@ -31,24 +33,24 @@ def aggregate(
 
     ``best_val_error`` is derived from ``incumbent_val`` (1 − accuracy, or the loss itself).
     """
-    groups: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    groups: dict[str, list[SimulationResult]] = defaultdict(list)
     for r in results:
         groups[label_of(r)].append(r)
     out = {}
     for label, rs in groups.items():
-        horizon = max(r["config"]["budget_s"] for r in rs)
+        horizon = max(r.config["budget_s"] for r in rs)
         grid = np.geomspace(horizon / 1e3, horizon, n_points)
         rows = []
         for r in rs:
-            tr = r["trajectory"]
+            tr = r.trajectory
             if key == "best_val_error":
-                maximize = r["config"].get("maximize", True)
+                maximize = r.config.get("maximize", True)
                 vals = [
-                    None if v is None else (1.0 - v if maximize else v) for v in tr["incumbent_val"]
+                    None if v is None else (1.0 - v if maximize else v) for v in tr.incumbent_val
                 ]
             else:
-                vals = tr[key]
-            rows.append(step_on_grid(tr["time_s"], vals, grid))
+                vals = getattr(tr, key)
+            rows.append(step_on_grid(tr.time_s, vals, grid))
         m = np.vstack(rows)
         with np.errstate(invalid="ignore"):
             counts = np.sum(~np.isnan(m), axis=0)
@@ -60,14 +62,14 @@ def aggregate(
     return out
 
 
-def label_of(result: dict[str, Any]) -> str:
-    cfg = result["config"]
+def label_of(result: SimulationResult) -> str:
+    cfg = result.config
     return str(cfg.get("label") or cfg["optimizer"])
 
 
 def draw_anytime(
     ax: Any,
-    results: Sequence[dict[str, Any]],
+    results: Sequence[SimulationResult],
     key: str,
     title: str,
     colors: dict[str, Any] | None = None,
@@ -85,14 +87,14 @@ def draw_anytime(
     ax.grid(True, which="both", alpha=0.3)
 
 
-def plot_results(results: Sequence[dict[str, Any]], path: str | os.PathLike[str]) -> None:
+def plot_results(results: Sequence[SimulationResult], path: str | os.PathLike[str]) -> None:
     """Write a two-panel figure (best validation error, regret) to ``path``."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    has_regret = any(any(x is not None for x in r["trajectory"]["regret"]) for r in results)
+    has_regret = any(any(x is not None for x in r.trajectory.regret) for r in results)
     panels = [("best_val_error", "best validation error")]
     if has_regret:
         panels.append(("regret", "test regret"))

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from nas_sim.atomic import atomic_write_text
-from nas_sim.simulator import SimulationResult
+from nas_sim.simulator import SimulationResult, Summary, Trajectory
 
 RESULT_FORMAT = "nas-sim-result"
 RESULT_VERSION = 1
@@ -58,8 +58,19 @@ def save_result(result: SimulationResult, path: str | os.PathLike[str]) -> Path:
     return path
 
 
-def load_result(path: str | os.PathLike[str]) -> dict[str, Any]:
-    """Read a result file as a dict, checking its format."""
+def result_from_dict(data: dict[str, Any]) -> SimulationResult:
+    """The inverse of :func:`result_to_dict`: ``dumps(result_from_dict(d))`` writes ``d`` again
+    (with the versions of the library writing it)."""
+    return SimulationResult(
+        config=dict(data["config"]),
+        trajectory=Trajectory(**data["trajectory"]),
+        summary=Summary(**data["summary"]),
+        versions=dict(data.get("versions", {})),
+    )
+
+
+def load_result(path: str | os.PathLike[str]) -> SimulationResult:
+    """Read a result file, checking its format."""
     path = Path(path)
     try:
         data = json.loads(path.read_text())
@@ -74,4 +85,7 @@ def load_result(path: str | os.PathLike[str]) -> dict[str, Any]:
             f"{str(path)!r} has result format version {data.get('version')!r}; expected "
             f"{RESULT_VERSION}"
         )
-    return data
+    try:
+        return result_from_dict(data)
+    except (KeyError, TypeError) as exc:
+        raise ResultFileError(f"{str(path)!r} is not a complete result file: {exc!r}") from exc

@@ -65,6 +65,14 @@ class Trajectory:
     incumbent_test: list[float | None] = field(default_factory=list)
     regret: list[float | None] = field(default_factory=list)
 
+    def append(self, time_s: float, epochs: int, jobs: int, incumbent: IncumbentTracker) -> None:
+        self.time_s.append(time_s)
+        self.epochs.append(epochs)
+        self.jobs.append(jobs)
+        self.incumbent_val.append(incumbent.val)
+        self.incumbent_test.append(incumbent.test)
+        self.regret.append(incumbent.regret)
+
     def as_dict(self) -> dict[str, list[Any]]:
         return dict(vars(self))
 
@@ -86,9 +94,76 @@ class Summary:
 
 @dataclass(frozen=True)
 class SimulationResult:
+    """One simulated run: its configuration, trajectory and summary. ``versions`` holds the
+    library versions of a result read back from a file (a fresh run's are written on save)."""
+
     config: dict[str, Any]
     trajectory: Trajectory
     summary: Summary
+    versions: dict[str, str] = field(default_factory=dict)
+
+
+class OverheadClock:
+    """The optimizer's own clock: it is one process, so its calls are serialised, and each call
+    starts when both the simulation has reached ``now`` and the previous call has returned.
+
+    How much simulated time a call costs is the overhead mode: ``none`` (nothing), ``measured``
+    (the real seconds the call took) or ``modeled`` (``optimizer.modeled_cost_s(operation)``).
+    """
+
+    def __init__(self, mode: OverheadMode, optimizer: Optimizer) -> None:
+        self.mode = mode
+        self.optimizer = optimizer
+        self.free_at_s = 0.0  # when the optimizer is next available
+        self.total_s = 0.0  # overhead charged so far
+
+    def next_free_s(self, now: float) -> float:
+        return max(now, self.free_at_s)
+
+    def call(self, fn: Callable[..., Any], operation: str, now: float, *args: Any) -> Any:
+        start = max(now, self.free_at_s)
+        if self.mode == "none":
+            out = fn(*args)
+            cost = 0.0
+        elif self.mode == "measured":
+            t0 = time.perf_counter()
+            out = fn(*args)
+            cost = time.perf_counter() - t0
+        else:
+            out = fn(*args)
+            cost = float(self.optimizer.modeled_cost_s(operation))
+        self.free_at_s = start + cost
+        self.total_s += cost
+        return out
+
+
+class IncumbentTracker:
+    """The best run trained to ``max_epochs`` by validation objective, its test twin, and its
+    regret against ``benchmark.best_known`` (the incumbent's expected final test objective, so
+    regret does not reward seed luck)."""
+
+    def __init__(self, benchmark: Benchmark) -> None:
+        self.benchmark = benchmark
+        self.sign = 1.0 if benchmark.maximize else -1.0
+        self.best = benchmark.best_known
+        self.run: _Run | None = None
+        self.score = float("-inf")
+        self.val: float | None = None
+        self.test: float | None = None
+        self.regret: float | None = None
+        self.full_trainings = 0
+
+    def offer(self, run: _Run, value: float) -> None:
+        """A run has just been trained to ``max_epochs`` with objective ``value``."""
+        self.full_trainings += 1
+        if self.sign * value > self.score:
+            bench = self.benchmark
+            self.score, self.run = self.sign * value, run
+            self.val = value
+            self.test = float(run.curve.values[bench.test_metric][bench.max_epochs - 1])
+            if self.best is not None:
+                exp_test = bench.expected_final(run.arch)[1]
+                self.regret = self.sign * (self.best.test - exp_test)
 
 
 class Simulator:
@@ -135,70 +210,47 @@ class Simulator:
 
     # ------------------------------------------------------------------ run
     def run(self, progress: Callable[[float, float], None] | None = None) -> SimulationResult:
-        """Run to the end of the budget; ``progress(now_s, budget_s)`` is called per job."""
+        """Run to the end of the budget; ``progress(now_s, budget_s)`` is called per job.
+
+        Whenever a worker is free the optimizer is asked for a job (on its own clock, which
+        overhead accounting advances); the earliest-finishing job is popped from the heap, its
+        run advanced, the incumbent updated from runs trained to ``max_epochs``, the optimizer
+        told, and a trajectory point recorded. Jobs that would end after the budget are cancelled.
+        """
         bench, opt = self.benchmark, self.optimizer
-        e_max = bench.max_epochs
-        objective, test_metric, maximize = bench.objective, bench.test_metric, bench.maximize
-        sign = 1.0 if maximize else -1.0
+        e_max, objective = bench.max_epochs, bench.objective
         budget_s = self.budget.resolve_s(
             bench.mean_full_training_time_s if self.budget.multiple is not None else 0.0
         )
-        best = bench.best_known
         (opt_rng,) = generators(self.seed, 1)
         opt.setup(
             Problem(
                 space=bench.space,
                 max_epochs=e_max,
                 objective=objective,
-                maximize=maximize,
+                maximize=bench.maximize,
                 n_workers=self.n_workers,
             ),
             opt_rng,
         )
-
-        mode = self.overhead
+        clock = OverheadClock(self.overhead, opt)
+        incumbent = IncumbentTracker(bench)
         runs: list[_Run] = []
         heap: list[tuple[float, int, _Run, int]] = []
         seq = 0
         now = 0.0
-        opt_clock = 0.0  # when the (single-process) optimizer is next available
-        overhead_total = 0.0
         free = self.n_workers
-        epochs_total = 0
-        jobs = 0
-        full = 0
+        epochs_total = jobs = 0
         traj = Trajectory()
-        inc_run: _Run | None = None
-        inc_score = float("-inf")
-        inc_val: float | None = None
-        inc_test: float | None = None
-        regret: float | None = None
-
-        def call(fn: Callable[..., Any], op: str, *args: Any) -> Any:
-            nonlocal opt_clock, overhead_total
-            start = max(now, opt_clock)
-            if mode == "none":
-                out = fn(*args)
-                cost = 0.0
-            elif mode == "measured":
-                t0 = time.perf_counter()
-                out = fn(*args)
-                cost = time.perf_counter() - t0
-            else:
-                out = fn(*args)
-                cost = float(opt.modeled_cost_s(op))
-            opt_clock = start + cost
-            overhead_total += cost
-            return out
 
         while True:
             # Give every free worker a job, as long as the optimizer has one.
-            while free > 0 and max(now, opt_clock) < budget_s:
-                req = call(opt.ask, "ask")
+            while free > 0 and clock.next_free_s(now) < budget_s:
+                req = clock.call(opt.ask, "ask", now)
                 if req is None:
                     break
                 run, start_epoch = self._start_job(req, runs, e_max)
-                end = opt_clock + run.curve.cost_s(start_epoch, req.to_epoch)
+                end = clock.free_at_s + run.curve.cost_s(start_epoch, req.to_epoch)
                 heapq.heappush(heap, (end, seq, run, req.to_epoch))
                 seq += 1
                 free -= 1
@@ -213,52 +265,43 @@ class Simulator:
             run.busy = False
             free += 1
             jobs += 1
-            values = run.curve.values
-            value = float(values[objective][to_epoch - 1])
+            value = float(run.curve.values[objective][to_epoch - 1])
             if to_epoch == e_max:
-                full += 1
-                if sign * value > inc_score:
-                    inc_score, inc_run = sign * value, run
-                    inc_val = value
-                    inc_test = float(values[test_metric][e_max - 1])
-                    if best is not None:
-                        exp_test = bench.expected_final(run.arch)[1]
-                        regret = sign * (best.test - exp_test)
+                incumbent.offer(run, value)
             result = Result(
                 run_id=run.run_id,
                 arch=run.arch,
                 epochs=to_epoch,
                 curve=run.curve.observed(to_epoch),
                 value=value,
-                score=sign * value,
+                score=incumbent.sign * value,
                 finished_s=now,
             )
-            call(opt.tell, "tell", result)
-            traj.time_s.append(now)
-            traj.epochs.append(epochs_total)
-            traj.jobs.append(jobs)
-            traj.incumbent_val.append(inc_val)
-            traj.incumbent_test.append(inc_test)
-            traj.regret.append(regret)
+            clock.call(opt.tell, "tell", now, result)
+            traj.append(now, epochs_total, jobs, incumbent)
             if progress is not None:
                 progress(now, budget_s)
             if self.max_jobs is not None and jobs >= self.max_jobs:
                 break
 
         summary = Summary(
-            incumbent=None if inc_run is None else bench.space.format(inc_run.arch),
-            incumbent_val=inc_val,
-            incumbent_test=inc_test,
-            regret=regret,
+            incumbent=None if incumbent.run is None else bench.space.format(incumbent.run.arch),
+            incumbent_val=incumbent.val,
+            incumbent_test=incumbent.test,
+            regret=incumbent.regret,
             simulated_time_s=now,
             budget_s=budget_s,
             jobs=jobs,
             runs=len(runs),
-            full_trainings=full,
+            full_trainings=incumbent.full_trainings,
             epochs_trained=epochs_total,
-            overhead_s=overhead_total,
+            overhead_s=clock.total_s,
         )
-        config = {
+        return SimulationResult(config=self._config(budget_s), trajectory=traj, summary=summary)
+
+    def _config(self, budget_s: float) -> dict[str, Any]:
+        bench, opt = self.benchmark, self.optimizer
+        return {
             "benchmark": bench.name,
             "benchmark_version": bench.version,
             "benchmark_data_sha256": bench.data_sha256,
@@ -270,11 +313,10 @@ class Simulator:
             "n_workers": self.n_workers,
             "overhead": self.overhead,
             "max_jobs": self.max_jobs,
-            "objective": objective,
-            "maximize": maximize,
-            "max_epochs": e_max,
+            "objective": bench.objective,
+            "maximize": bench.maximize,
+            "max_epochs": bench.max_epochs,
         }
-        return SimulationResult(config=config, trajectory=traj, summary=summary)
 
     def _start_job(self, req: Request, runs: list[_Run], e_max: int) -> tuple[_Run, int]:
         if not isinstance(req, Request):

@@ -1,43 +1,33 @@
 """The built-in optimizers, one module per paper: ``from nas_sim.optimizers import RegularizedEvolution``.
 
-Classes are imported on first access, so importing this package does not pull in torch (BANANAS)
-or hpbandster (BOHB). Each is registered under the ``nas_sim.optimizers`` entry-point group.
+Every class registered under the ``nas_sim.optimizers`` entry points from this package is
+importable from here by its class name, found through the entry points on first access: adding an
+optimizer needs no edit of this file, and importing the package does not pull in torch (BANANAS)
+or hpbandster (BOHB).
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from importlib.metadata import entry_points
+from typing import Any
 
 from nas_sim.lazy import lazy_exports
 
-if TYPE_CHECKING:
-    from nas_sim.optimizers.asha import ASHA
-    from nas_sim.optimizers.bananas import BANANAS
-    from nas_sim.optimizers.bohb import BOHB
-    from nas_sim.optimizers.hyperband import Hyperband
-    from nas_sim.optimizers.local_search import LocalSearch
-    from nas_sim.optimizers.random_search import RandomSearch
-    from nas_sim.optimizers.regularized_evolution import RegularizedEvolution
 
-__all__ = [
-    "ASHA",
-    "BANANAS",
-    "BOHB",
-    "Hyperband",
-    "LocalSearch",
-    "RandomSearch",
-    "RegularizedEvolution",
-]
+def _built_in_classes() -> dict[str, str]:
+    """``{class name: module}`` of this package's registered optimizers."""
+    prefix = f"{__name__}."
+    out = {}
+    for ep in entry_points(group="nas_sim.optimizers"):
+        module, _, attr = ep.value.partition(":")
+        if module.startswith(prefix) and attr:
+            out[attr] = module.removeprefix(prefix)
+    return out
 
-__getattr__ = lazy_exports(
-    __name__,
-    {
-        "ASHA": "asha",
-        "BANANAS": "bananas",
-        "BOHB": "bohb",
-        "Hyperband": "hyperband",
-        "LocalSearch": "local_search",
-        "RandomSearch": "random_search",
-        "RegularizedEvolution": "regularized_evolution",
-    },
-)
+
+_CLASSES = _built_in_classes()
+__all__ = sorted(_CLASSES)
+
+
+def __getattr__(name: str) -> Any:
+    return lazy_exports(__name__, _CLASSES)(name)

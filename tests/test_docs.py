@@ -26,3 +26,16 @@ def test_embedded_set_is_complete_and_no_text_says_otherwise() -> None:
     stale = re.compile(r"embedded[^.]{0,80}(a few hundred|several hundred)", re.I | re.S)
     claims = {name: m.group(0) for name, text in _texts().items() if (m := stale.search(text))}
     assert claims == {}
+
+
+def test_ci_ends_with_the_readme_test_command_and_runs_ruff() -> None:
+    ci = [
+        line.strip()
+        for line in (ROOT / ".ci" / "run").read_text().splitlines()
+        if line.strip() and not line.lstrip().startswith("#")
+    ]
+    readme = (ROOT / "README.md").read_text()
+    test_cmd = re.search(r"Install and run the tests.*?```bash\n(.+?)\n```", readme, re.S)
+    assert test_cmd is not None
+    assert ci[-1] == test_cmd.group(1).strip()
+    assert "ruff check ." in ci and "ruff format --check ." in ci

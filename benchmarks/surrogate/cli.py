@@ -8,6 +8,8 @@ from typing import Any
 
 import click
 
+from nas_sim.benchmarks.surrogate.noise import NOISE_MODELS
+
 
 def _fail(exc: Exception) -> click.ClickException:
     return click.ClickException(str(exc))
@@ -27,7 +29,7 @@ def surrogate() -> None:
     "--model", "mean_model", type=click.Choice(["lgb", "mlp"]), default="lgb", show_default=True
 )
 @click.option(
-    "--noise", type=click.Choice(["std", "gkde", "window"]), default="window", show_default=True
+    "--noise", type=click.Choice(sorted(NOISE_MODELS)), default="window", show_default=True
 )
 @click.option(
     "--n-components",

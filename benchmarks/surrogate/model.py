@@ -308,7 +308,8 @@ def fit_surrogate(
     space : the search space (instance or registered name); default: the set's space.
     compression : ``"svd"`` or ``"vae"``.
     model : mean model, ``"lgb"`` or ``"mlp"``; ``n_members > 1`` bags an ensemble.
-    noise : ``"std"``, ``"gkde"`` or ``"window"``.
+    noise : a key of :data:`~nas_sim.benchmarks.surrogate.noise.NOISE_MODELS` (``"std"``,
+        ``"gkde"``, ``"window"``, …).
     n_components : components of the compression; default chosen by held-out reconstruction
         error (:func:`~nas_sim.benchmarks.surrogate.compression.choose_svd_components`).
     extra_features : ``{metric: n_epochs}`` (leading epochs of the architecture's mean curve as

@@ -13,6 +13,7 @@ from nas_sim import registry
 from nas_sim.report import figures
 from nas_sim.report.data import load_suite_data
 from nas_sim.report.stats import average_ranks, final_table, wilcoxon_pairs
+from nas_sim.simulator import SimulationResult
 
 #: The benchmark pair of the learning-curve figure: a surrogate and the tabular data it models.
 DEFAULT_SURROGATE = "mnist1d-surrogate"
@@ -42,7 +43,7 @@ def lce_table(setting: Any) -> list[dict[str, Any]]:
     """Per base optimizer with LCE variants: each variant's final value against the base's, and
     what it cost (epochs trained, full trainings, runs started), as means over seeds."""
     rows = []
-    by_label: dict[str, list[dict[str, Any]]] = {}
+    by_label: dict[str, list[SimulationResult]] = {}
     for r in setting.results:
         by_label.setdefault(figures.label_of(r), []).append(r)
     tests = {(t.a, t.b): t for t in wilcoxon_pairs(setting)}
@@ -57,8 +58,8 @@ def lce_table(setting: Any) -> list[dict[str, Any]]:
                 {
                     "base": base,
                     "label": label,
-                    "lce": runs[0]["config"].get("lce") if runs else None,
-                    "e_few": runs[0]["config"].get("e_few") if runs else None,
+                    "lce": runs[0].config.get("lce") if runs else None,
+                    "e_few": runs[0].config.get("e_few") if runs else None,
                     "final_mean": mean,
                     "final_se": float(np.std(finals, ddof=1) / np.sqrt(len(finals)))
                     if len(finals) > 1
@@ -67,13 +68,9 @@ def lce_table(setting: Any) -> list[dict[str, Any]]:
                     if label != base and base_mean not in (0.0,) and math.isfinite(base_mean)
                     else None,
                     "p_vs_base": None if t is None or label == base else t.p_value,
-                    "epochs_trained": float(
-                        np.mean([r["summary"]["epochs_trained"] for r in runs])
-                    ),
-                    "full_trainings": float(
-                        np.mean([r["summary"]["full_trainings"] for r in runs])
-                    ),
-                    "runs_started": float(np.mean([r["summary"]["runs"] for r in runs])),
+                    "epochs_trained": float(np.mean([r.summary.epochs_trained for r in runs])),
+                    "full_trainings": float(np.mean([r.summary.full_trainings for r in runs])),
+                    "runs_started": float(np.mean([r.summary.runs for r in runs])),
                     "n": len(finals),
                 }
             )

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from nas_sim.plots import label_of
+from nas_sim.simulator import SimulationResult
 from nas_sim.suite.store import ResultsStore
 
 
@@ -28,7 +29,7 @@ class Setting:
     name: str
     benchmark: str
     metric: str
-    results: list[dict[str, Any]]
+    results: list[SimulationResult]
     final: dict[str, dict[int, float]] = field(default_factory=dict)
 
     @property
@@ -46,15 +47,15 @@ class SuiteData:
     cells: list[dict[str, Any]]
 
 
-def final_value(result: dict[str, Any], metric: str) -> float | None:
+def final_value(result: SimulationResult, metric: str) -> float | None:
     """The last value of the run's regret or best validation error (lower is better)."""
-    s = result["summary"]
+    s = result.summary
     if metric == "regret":
-        return s["regret"]  # type: ignore[no-any-return]
-    val = s["incumbent_val"]
+        return s.regret
+    val = s.incumbent_val
     if val is None:
         return None
-    return float(1.0 - val if result["config"].get("maximize", True) else val)
+    return float(1.0 - val if result.config.get("maximize", True) else val)
 
 
 def _setting_name(cfg: dict[str, Any], vary_budget: bool, vary_workers: bool) -> str:
@@ -66,30 +67,28 @@ def _setting_name(cfg: dict[str, Any], vary_budget: bool, vary_workers: bool) ->
     return name
 
 
-def group_settings(results: list[dict[str, Any]]) -> list[Setting]:
-    """Group result dicts (``nas_sim.results.load_result``) into settings."""
-    by_bench: dict[str, list[dict[str, Any]]] = defaultdict(list)
+def group_settings(results: list[SimulationResult]) -> list[Setting]:
+    """Group results (``nas_sim.results.load_result``) into settings."""
+    by_bench: dict[str, list[SimulationResult]] = defaultdict(list)
     for r in results:
-        cfg = r["config"]
+        cfg = r.config
         by_bench[str(cfg.get("benchmark_label") or cfg["benchmark"])].append(r)
     settings: list[Setting] = []
     for bench, rs in sorted(by_bench.items()):
-        vary_b = len({r["config"]["budget"] for r in rs}) > 1
-        vary_w = len({r["config"]["n_workers"] for r in rs}) > 1
-        groups: dict[str, list[dict[str, Any]]] = defaultdict(list)
+        vary_b = len({r.config["budget"] for r in rs}) > 1
+        vary_w = len({r.config["n_workers"] for r in rs}) > 1
+        groups: dict[str, list[SimulationResult]] = defaultdict(list)
         for r in rs:
-            groups[_setting_name(r["config"], vary_b, vary_w)].append(r)
+            groups[_setting_name(r.config, vary_b, vary_w)].append(r)
         for name, grs in sorted(groups.items()):
             metric = (
-                "regret"
-                if all(r["summary"]["regret"] is not None for r in grs)
-                else ("best_val_error")
+                "regret" if all(r.summary.regret is not None for r in grs) else ("best_val_error")
             )
             s = Setting(name=name, benchmark=bench, metric=metric, results=grs)
             for r in grs:
                 v = final_value(r, metric)
                 if v is not None:
-                    s.final.setdefault(label_of(r), {})[int(r["config"]["seed"])] = v
+                    s.final.setdefault(label_of(r), {})[int(r.config["seed"])] = v
             settings.append(s)
     return settings
 

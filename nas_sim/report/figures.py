@@ -11,6 +11,7 @@ import numpy as np
 
 from nas_sim.plots import draw_anytime, label_of
 from nas_sim.report.data import Setting
+from nas_sim.simulator import SimulationResult
 
 METRIC_TITLES = {"regret": "test regret", "best_val_error": "best validation error"}
 
@@ -38,9 +39,9 @@ def label_colors(labels: list[str]) -> dict[str, Any]:
     return {label: cmap(i % cmap.N) for i, label in enumerate(sorted(labels))}
 
 
-def _fix_scale(ax: Any, results: list[dict[str, Any]], metric: str) -> None:
+def _fix_scale(ax: Any, results: list[SimulationResult], metric: str) -> None:
     # a regret of exactly 0 (the optimum found) vanishes on a log axis
-    finals = [r["summary"]["regret"] if metric == "regret" else None for r in results]
+    finals = [r.summary.regret if metric == "regret" else None for r in results]
     if any(v is not None and v <= 0 for v in finals):
         pos = [v for v in finals if v is not None and v > 0]
         ax.set_yscale("symlog", linthresh=min(pos) if pos else 1e-3)
@@ -63,7 +64,7 @@ def lce_groups(setting: Setting) -> dict[str, list[str]]:
     """Base label → its LCE-variant labels, for bases with at least one variant."""
     base_of: dict[str, str] = {}
     for r in setting.results:
-        cfg = r["config"]
+        cfg = r.config
         lce = cfg.get("lce")
         if lce:
             label = label_of(r)

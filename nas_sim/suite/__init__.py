@@ -9,8 +9,9 @@ from __future__ import annotations
 
 from nas_sim.suite.executors import EXECUTORS, ExecutorError, make_executor
 from nas_sim.suite.export import export_runs, runs_table
+from nas_sim.suite.parse import load_suite, parse_suite
 from nas_sim.suite.runner import LCEUnavailableError, Outcome, execute
-from nas_sim.suite.spec import RunSpec, SuiteSpec, SuiteSpecError, load_suite, parse_suite
+from nas_sim.suite.spec import RunSpec, SuiteSpec, SuiteSpecError
 from nas_sim.suite.store import ResultsStore, SuiteStoreError
 from nas_sim.suite.suite_run import SuiteProgress, run_suite
 

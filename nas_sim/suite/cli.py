@@ -106,7 +106,8 @@ def run_cmd(
     """Run every cell of SUITE.toml (a file or a preset name) and store one result per run."""
     from nas_sim import registry
     from nas_sim.suite.executors import ExecutorError, make_executor
-    from nas_sim.suite.spec import SuiteSpecError, load_suite
+    from nas_sim.suite.parse import load_suite
+    from nas_sim.suite.spec import SuiteSpecError
     from nas_sim.suite.store import SuiteStoreError
 
     for p in plugin:
@@ -221,7 +222,8 @@ def export_cmd(directory: Path, out: Path, trajectories: bool) -> None:
 @suite.command("presets")
 def presets_cmd() -> None:
     """The preset suite files shipped in suites/."""
-    from nas_sim.suite.spec import SuiteSpecError, load_suite
+    from nas_sim.suite.parse import load_suite
+    from nas_sim.suite.spec import SuiteSpecError
 
     for p in sorted(PRESET_DIR.glob("*.toml")):
         try:

@@ -45,7 +45,7 @@ def runs_table(root: str | os.PathLike[str], trajectories: bool = False) -> Any:
     import pandas as pd
 
     store = ResultsStore(root)
-    results = {r["config"]["suite_run"]["run_id"]: r for r in store.load_results()}
+    results = {r.config["suite_run"]["run_id"]: r for r in store.load_results()}
     failures = {f["run"]["run_id"]: f for f in store.load_failures()}
     rows: list[dict[str, Any]] = []
     for cell in store.cells():
@@ -54,14 +54,14 @@ def runs_table(root: str | os.PathLike[str], trajectories: bool = False) -> Any:
         if trajectories:
             if res is None:
                 continue
-            tr = res["trajectory"]
+            tr = res.trajectory.as_dict()
             for i in range(len(tr["time_s"])):
                 rows.append({**base, **{k: v[i] for k, v in tr.items()}})
             continue
         row = {**base, "status": "pending", "error": ""}
         if res is not None:
             row["status"] = "ok"
-            row.update({k: res["summary"].get(k) for k in SUMMARY_COLUMNS})
+            row.update({k: getattr(res.summary, k, None) for k in SUMMARY_COLUMNS})
         elif cell.run_id in failures:
             row["status"] = "failed"
             row["error"] = failures[cell.run_id]["traceback"].strip().splitlines()[-1]

@@ -118,7 +118,7 @@ class ResultsStore:
         atomic_write_text(path, canonical_json(record) + "\n")
         return path
 
-    def load_results(self) -> list[dict[str, Any]]:
+    def load_results(self) -> list[SimulationResult]:
         """The result files of every finished run of the manifest, in manifest order."""
         out = []
         done = self.finished_ids()

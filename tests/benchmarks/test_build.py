@@ -9,8 +9,8 @@ import pytest
 from click.testing import CliRunner
 
 from nas_sim import api
-from nas_sim.benchmarks.build import RECIPES, build_benchmark
 from nas_sim.benchmarks.curve_set import read_curve_set
+from nas_sim.benchmarks.offline.x11 import RECIPES, build_benchmark
 from nas_sim.cli import main
 from tests.fixtures import nb101 as fx101
 from tests.fixtures import nb201 as fx201

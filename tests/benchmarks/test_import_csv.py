@@ -8,7 +8,7 @@ import pytest
 from click.testing import CliRunner
 
 from nas_sim.benchmarks.curve_set import read_curve_set
-from nas_sim.benchmarks.importers.csv_table import CsvImportError, import_csv
+from nas_sim.benchmarks.offline.importers.csv_table import CsvImportError, import_csv
 from nas_sim.benchmarks.spaces.nb201 import NB201Space
 from nas_sim.cli import main
 

@@ -9,15 +9,20 @@ import numpy as np
 import pytest
 from click.testing import CliRunner
 
-from nas_sim.benchmarks.importers.nb101 import (
+from nas_sim.benchmarks.offline.importers.nb101 import (
     import_nb101,
     import_nb111,
     nb101_tables,
     parse_payload,
     read_nb101_tfrecord,
 )
-from nas_sim.benchmarks.importers.report import DataImportError
-from nas_sim.benchmarks.importers.tfrecord import crc32c, encode_record, masked_crc, read_records
+from nas_sim.benchmarks.offline.importers.report import DataImportError
+from nas_sim.benchmarks.offline.importers.tfrecord import (
+    crc32c,
+    encode_record,
+    masked_crc,
+    read_records,
+)
 from nas_sim.benchmarks.spaces.nb101 import NB101Space
 from nas_sim.cli import main
 from tests.fixtures import nb101 as fx

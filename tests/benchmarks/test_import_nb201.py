@@ -8,14 +8,14 @@ import numpy as np
 import pytest
 from click.testing import CliRunner
 
-from nas_sim.benchmarks.importers.nb201 import (
+from nas_sim.benchmarks.offline.importers.nb201 import (
     import_naslib_pickle,
     import_nats,
     import_nb201,
     import_pth,
 )
-from nas_sim.benchmarks.importers.report import DataImportError
-from nas_sim.benchmarks.importers.trusted import UntrustedFileError
+from nas_sim.benchmarks.offline.importers.report import DataImportError
+from nas_sim.benchmarks.offline.importers.trusted import UntrustedFileError
 from nas_sim.benchmarks.spaces.nb201 import NB201Space, to_naslib
 from nas_sim.cli import main
 from tests.fixtures import nb201 as fx

@@ -7,8 +7,8 @@ import json
 import numpy as np
 import pytest
 
-from nas_sim.benchmarks.importers.nb301 import import_nb301
-from nas_sim.benchmarks.importers.report import DataImportError
+from nas_sim.benchmarks.offline.importers.nb301 import import_nb301
+from nas_sim.benchmarks.offline.importers.report import DataImportError
 from nas_sim.benchmarks.spaces.darts import PREFIX, DartsSpace
 from tests.fixtures import nb301 as fx
 

@@ -11,8 +11,8 @@ import pytest
 from click.testing import CliRunner
 
 from nas_sim.benchmarks.curve_set import read_curve_set
-from nas_sim.benchmarks.importers.nlp_logs import import_nlp_logs
-from nas_sim.benchmarks.importers.report import DataImportError
+from nas_sim.benchmarks.offline.importers.nlp_logs import import_nlp_logs
+from nas_sim.benchmarks.offline.importers.report import DataImportError
 from nas_sim.benchmarks.spaces.nlp import NLPSpace
 from nas_sim.cli import main
 from tests.fixtures import nlp as fx

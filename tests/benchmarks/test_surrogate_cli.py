@@ -91,7 +91,7 @@ def test_nlp_wikitext2_surrogate_ranks_held_out_cells() -> None:
     data = _shared_data() / "nas-bench-nlp-wikitext2"
     if not data.is_dir():
         pytest.skip(f"shared data not found at {data}")
-    from nas_sim.benchmarks.importers.nlp_logs import import_nlp_logs
+    from nas_sim.benchmarks.offline.importers.nlp_logs import import_nlp_logs
     from nas_sim.benchmarks.spaces.nlp import NLPSpace
     from nas_sim.benchmarks.surrogate import evaluate_surrogate, fit_surrogate
 
@@ -109,3 +109,12 @@ def test_nlp_wikitext2_surrogate_ranks_held_out_cells() -> None:
     res = evaluate_surrogate(model, subset(cs, folds[0]), n_samples=5)
     assert res["objective"] == "val_loss"
     assert np.isfinite(res["tau_final"]) and res["tau_final"] > 0.3
+
+
+def test_noise_choices_come_from_the_noise_models() -> None:
+    """A new noise model is one class and one NOISE_MODELS entry: the CLI offers it."""
+    from nas_sim.benchmarks.surrogate.cli import surrogate
+    from nas_sim.benchmarks.surrogate.noise import NOISE_MODELS
+
+    (noise,) = [p for p in surrogate.commands["fit"].params if p.name == "noise"]
+    assert list(noise.type.choices) == sorted(NOISE_MODELS)  # type: ignore[attr-defined]

@@ -145,3 +145,16 @@ def test_minimal_nlp_reader_agrees_with_the_importer():
     assert minimal.curves.shape == official.curves.shape == (171, 50)
     assert sorted(f for f, _ in minimal.skipped) == sorted(f for f, _ in official.skipped)
     np.testing.assert_allclose(np.sort(minimal.curves[:, -1]), np.sort(official.curves[:, -1]))
+
+
+def test_curves_come_through_the_benchmark_api(synthetic_set_path) -> None:  # type: ignore[no-untyped-def]
+    """A registered tabular benchmark and its file give the same curves; a surrogate is refused."""
+    from nas_sim import api
+
+    by_name = load_curves("synthetic")
+    by_file = load_curves(synthetic_set_path)
+    np.testing.assert_array_equal(by_name.curves, by_file.curves)
+    assert by_name.curves.shape == (400, 12) and by_name.name == "synthetic"
+    assert by_name.archs == list(api.load_benchmark("synthetic").curve_set.archs)
+    with pytest.raises(ValueError, match="not a tabular benchmark"):
+        load_curves("mnist1d-surrogate")

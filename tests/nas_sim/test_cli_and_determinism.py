@@ -54,9 +54,9 @@ def test_fresh_process_gives_byte_identical_result_file(synthetic_set_path, tmp_
     )
     assert here.read_bytes() == there.read_bytes()
     data = load_result(here)
-    assert data["config"]["optimizer"] == "rea" and data["config"]["seed"] == 5
-    assert len(data["trajectory"]["time_s"]) == data["summary"]["jobs"] > 0
-    assert "numpy" in data["versions"]
+    assert data.config["optimizer"] == "rea" and data.config["seed"] == 5
+    assert len(data.trajectory.time_s) == data.summary.jobs > 0
+    assert "numpy" in data.versions
 
 
 def test_run_json_summary(synthetic_set_path) -> None:  # type: ignore[no-untyped-def]

@@ -93,10 +93,10 @@ def test_wilcoxon_pairs_match_scipy_paired_by_seed() -> None:
 def test_final_table_matches_the_result_files(suite_dir: Path) -> None:
     rep = build_report(suite_dir, with_figures=False)
     regrets = [
-        load_result(p)["summary"]["regret"]
+        load_result(p).summary.regret
         for p in sorted((suite_dir / "runs").glob("*.json"))
-        if load_result(p)["config"]["label"] == "rs"
-        and load_result(p)["config"]["benchmark_label"] == "syn"
+        if load_result(p).config["label"] == "rs"
+        and load_result(p).config["benchmark_label"] == "syn"
     ]
     cell = rep.data["final"]["rs"]["syn"]
     assert cell["n"] == 6 == len(regrets)

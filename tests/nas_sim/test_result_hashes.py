@@ -30,7 +30,8 @@ from click.testing import CliRunner
 
 from nas_sim import api
 from nas_sim.cli import main
-from nas_sim.results import save_result
+from nas_sim.results import dumps, load_result, save_result
+from nas_sim.simulator import SimulationResult
 from nas_sim.suite import make_executor, parse_suite, run_suite
 
 _VERSIONS = re.compile(rb'"versions":\{[^{}]*\}')
@@ -105,6 +106,9 @@ def stable_sha256(path: Path) -> str:
 
 
 def _check(pinned: dict[str, str], case: str, path: Path) -> None:
+    loaded = load_result(path)
+    assert isinstance(loaded, SimulationResult)
+    assert dumps(loaded) == path.read_text()  # typed read-back writes the same bytes
     digest = stable_sha256(path)
     if os.environ.get("NAS_SIM_PRINT_HASHES"):
         print(f'    "{case}": "{digest}",')

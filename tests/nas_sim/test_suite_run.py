@@ -86,8 +86,8 @@ def test_local_pool_and_serial_give_byte_identical_files(tmp_path: Path, bench_p
     a, b = files(tmp_path / "serial"), files(tmp_path / "pool")
     assert a == b and len(a) == 13  # 12 results + manifest
     r = load_result(tmp_path / "pool" / "runs" / f"{spec.expand()[0].run_id}.json")
-    assert r["config"]["label"] == "rs" and r["config"]["suite_run"]["seed"] == 0
-    assert r["trajectory"]["time_s"]
+    assert r.config["label"] == "rs" and r.config["suite_run"]["seed"] == 0
+    assert r.trajectory.time_s
 
 
 def _model_based_body() -> str:
@@ -210,10 +210,10 @@ def test_lce_cells_construct_the_wrapper_with_method_and_options(
     # the stand-in wrapper trains fully, so an LCE run equals its inner optimizer's run
     store = ResultsStore(tmp_path / "out")
     res = {
-        (r["config"]["label"], r["config"]["seed"], r["config"]["n_workers"]): r
+        (r.config["label"], r.config["seed"], r.config["n_workers"]): r
         for r in store.load_results()
     }
-    assert res[("rea-test-last(E=3)", 1, 2)]["trajectory"] == res[("rea", 1, 2)]["trajectory"]
+    assert res[("rea-test-last(E=3)", 1, 2)].trajectory == res[("rea", 1, 2)].trajectory
 
 
 def test_resume_refuses_a_benchmark_whose_data_changed(tmp_path: Path) -> None:
@@ -264,15 +264,15 @@ def test_registered_lce_method_wraps_the_optimizer_itself(tmp_path: Path, bench_
     progress = run_suite(load_suite(path), tmp_path / "out", make_executor("serial"))
     assert not progress.failed, progress.failed
     res = {
-        (r["config"]["label"], r["config"]["seed"], r["config"]["n_workers"]): r
+        (r.config["label"], r.config["seed"], r.config["n_workers"]): r
         for r in ResultsStore(tmp_path / "out").load_results()
     }
     lce, base = res[("rea-last(E=3)", 0, 1)], res[("rea", 0, 1)]
-    assert lce["config"]["optimizer_hyperparameters"]["e_few"] == 3
+    assert lce.config["optimizer_hyperparameters"]["e_few"] == 3
     # stopping candidates at E_few lets LCE start more runs than it fully trains
     # (a plain optimizer's only unfinished run is the one cut off by the budget)
-    assert lce["summary"]["runs"] - lce["summary"]["full_trainings"] > 1
-    assert base["summary"]["runs"] - base["summary"]["full_trainings"] <= 1
+    assert lce.summary.runs - lce.summary.full_trainings > 1
+    assert base.summary.runs - base.summary.full_trainings <= 1
     bad = path.read_text().replace("n_init_full = 5", "n_init_full = 5, top_fraction = 2.0")
     path.write_text(bad)
     with pytest.raises(SuiteSpecError, match="rea-last.*top_fraction"):
@@ -375,6 +375,6 @@ def test_export_parquet_csv_and_trajectories(tmp_path: Path, bench_path: Path) -
     assert list(pq["run_id"]) == list(csv["run_id"])
     traj = runs_table(out, trajectories=True)
     r = load_result(out / "runs" / f"{pq['run_id'][0]}.json")
-    assert (traj["run_id"] == pq["run_id"][0]).sum() == len(r["trajectory"]["time_s"])
+    assert (traj["run_id"] == pq["run_id"][0]).sum() == len(r.trajectory.time_s)
     with pytest.raises(ValueError, match="must end in .parquet or .csv"):
         export_runs(out, tmp_path / "runs.xlsx")

@@ -9,7 +9,8 @@ import pytest
 from nas_sim import registry
 from nas_sim.benchmarks.curve_set import write_curve_set
 from nas_sim.benchmarks.synthetic import synthetic_nb201_set
-from nas_sim.suite.spec import SuiteSpecError, load_suite, parse_suite
+from nas_sim.suite.parse import load_suite, parse_suite
+from nas_sim.suite.spec import SuiteSpecError
 
 PLUGINS = Path(__file__).with_name("suite_plugins.py")
 

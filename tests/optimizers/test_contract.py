@@ -1,4 +1,5 @@
-"""Every built-in optimizer passes the plugin contract (nas_sim.testing) on every benchmark."""
+"""Every registered optimizer passes the plugin contract (nas_sim.testing) on the synthetic and
+the embedded benchmark."""
 
 from __future__ import annotations
 
@@ -6,10 +7,12 @@ from pathlib import Path
 
 import pytest
 
+from nas_sim import registry
 from nas_sim.benchmarks.embedded import MNIST1D_SET
 from nas_sim.testing import OPTIMIZER_CHECKS, check_reproducible_in_fresh_process
 
-BUILT_INS = ("rs", "rea", "ls", "bananas", "hb", "bohb", "asha")
+#: every optimizer the registry knows at collection time (the built-ins and installed plugins)
+REGISTERED = registry.names("optimizer")
 N_JOBS = 30
 #: smaller start-up phases so that the model-based part runs within N_JOBS jobs
 KWARGS = {"bananas": {"num_init": 8, "k": 4, "train_epochs": 30}, "bohb": {"num_samples": 32}}
@@ -26,7 +29,7 @@ SYNTHETIC_CASES = [
         if check is check_reproducible_in_fresh_process and name in HEAVY_IMPORTS
         else [],
     )
-    for name in BUILT_INS
+    for name in REGISTERED
     for check in OPTIMIZER_CHECKS
 ]
 
@@ -45,6 +48,6 @@ MNIST1D_CHECKS = [
 
 @pytest.mark.skipif(not MNIST1D_SET.is_file(), reason="embedded mnist1d data not generated yet")
 @pytest.mark.parametrize("check", MNIST1D_CHECKS, ids=lambda c: c.__name__)
-@pytest.mark.parametrize("name", BUILT_INS)
+@pytest.mark.parametrize("name", REGISTERED)
 def test_contract_mnist1d(name: str, check) -> None:
     check(name, "mnist1d", kwargs=KWARGS.get(name), n_jobs=N_JOBS)

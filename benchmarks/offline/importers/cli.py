@@ -44,7 +44,7 @@ def import_csv_command(
 ) -> None:
     """Import a CSV table of architecture strings and metric columns."""
     from nas_sim.benchmarks.curve_set import write_curve_set
-    from nas_sim.benchmarks.importers.csv_table import CsvImportError, import_csv
+    from nas_sim.benchmarks.offline.importers.csv_table import CsvImportError, import_csv
 
     metrics: dict[str, str] = {}
     for spec in metric_specs:
@@ -127,8 +127,8 @@ def import_nlp_command(
     path: Path, out: Path, max_nodes: int | None, max_epochs: int | None, skip_malformed: bool
 ) -> None:
     """NAS-Bench-NLP logs (a folder of log_stats_model_*.json; PTB or WikiText-2)."""
-    from nas_sim.benchmarks.importers.nlp_logs import import_nlp_logs
-    from nas_sim.benchmarks.importers.report import DataImportError
+    from nas_sim.benchmarks.offline.importers.nlp_logs import import_nlp_logs
+    from nas_sim.benchmarks.offline.importers.report import DataImportError
 
     try:
         cs, report = import_nlp_logs(
@@ -152,8 +152,8 @@ def import_nlp_command(
 )
 def import_nb201_command(path: Path, out: Path, dataset: str | None, trust: bool) -> None:
     """NAS-Bench-201: NASLib *_full_training.pickle, NATS-tss .pickle.pbz2 / -simple dir, or .pth."""
-    from nas_sim.benchmarks.importers.nb201 import import_nb201
-    from nas_sim.benchmarks.importers.report import DataImportError
+    from nas_sim.benchmarks.offline.importers.nb201 import import_nb201
+    from nas_sim.benchmarks.offline.importers.report import DataImportError
 
     _trust_warning(trust, "NB201")
     try:
@@ -174,8 +174,8 @@ def import_nb201_command(path: Path, out: Path, dataset: str | None, trust: bool
 @_SKIP
 def import_nb301_command(path: Path, out: Path, max_epochs: int, skip_malformed: bool) -> None:
     """NAS-Bench-301 training data: a folder of <optimizer>/results_*.json with learning curves."""
-    from nas_sim.benchmarks.importers.nb301 import import_nb301
-    from nas_sim.benchmarks.importers.report import DataImportError
+    from nas_sim.benchmarks.offline.importers.nb301 import import_nb301
+    from nas_sim.benchmarks.offline.importers.report import DataImportError
 
     try:
         cs, report = import_nb301(path, max_epochs=max_epochs, skip_malformed=skip_malformed)
@@ -196,8 +196,8 @@ def import_nb301_command(path: Path, out: Path, max_epochs: int, skip_malformed:
 )
 def import_nb101_command(path: Path, out: Path, budget: str) -> None:
     """NAS-Bench-101 tfrecord (read without TensorFlow): halfway and final checkpoints."""
-    from nas_sim.benchmarks.importers.nb101 import import_nb101
-    from nas_sim.benchmarks.importers.report import DataImportError
+    from nas_sim.benchmarks.offline.importers.nb101 import import_nb101
+    from nas_sim.benchmarks.offline.importers.report import DataImportError
 
     try:
         cs, report = import_nb101(path, budget=int(budget))
@@ -221,8 +221,8 @@ def import_nb111_command(
     path: Path, tfrecord: Path, out: Path, max_epochs: int, skip_malformed: bool
 ) -> None:
     """NB111 per-epoch NB101 curves (results_may19/…/<hash>/repeat_<k>/results.json)."""
-    from nas_sim.benchmarks.importers.nb101 import import_nb111
-    from nas_sim.benchmarks.importers.report import DataImportError
+    from nas_sim.benchmarks.offline.importers.nb101 import import_nb111
+    from nas_sim.benchmarks.offline.importers.report import DataImportError
 
     try:
         cs, report = import_nb111(

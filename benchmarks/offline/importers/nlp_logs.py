@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 
 from nas_sim.benchmarks.curve_set import CurveSet, CurveSetError
-from nas_sim.benchmarks.importers.report import DataImportError, ImportReport
+from nas_sim.benchmarks.offline.importers.report import DataImportError, ImportReport
 from nas_sim.benchmarks.spaces.nlp import NLP11_MAX_NODES, NLPSpace
 from nas_sim.search_space import InvalidArchitectureError
 

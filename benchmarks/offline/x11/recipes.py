@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 
 from nas_sim.benchmarks.curve_set import CurveSet
-from nas_sim.benchmarks.importers.report import DataImportError, ImportReport
+from nas_sim.benchmarks.offline.importers.report import DataImportError, ImportReport
 
 Importer = Callable[..., tuple[CurveSet, ImportReport]]
 
@@ -61,7 +61,7 @@ class Recipe:
 
 
 def _nb111(data: Path, *, tfrecord: str | os.PathLike[str] | None = None, **kw: Any):  # type: ignore[no-untyped-def]
-    from nas_sim.benchmarks.importers.nb101 import import_nb111
+    from nas_sim.benchmarks.offline.importers.nb101 import import_nb111
 
     tf = Path(tfrecord) if tfrecord else data / "nasbench_full.tfrecord"
     if not tf.is_file():
@@ -72,19 +72,19 @@ def _nb111(data: Path, *, tfrecord: str | os.PathLike[str] | None = None, **kw: 
 
 
 def _nb211(data: Path, *, trust: bool = False, dataset: str | None = None, **kw: Any):  # type: ignore[no-untyped-def]
-    from nas_sim.benchmarks.importers.nb201 import import_nb201
+    from nas_sim.benchmarks.offline.importers.nb201 import import_nb201
 
     return import_nb201(data, trust=trust, dataset=dataset)
 
 
 def _nb311(data: Path, **kw: Any):  # type: ignore[no-untyped-def]
-    from nas_sim.benchmarks.importers.nb301 import import_nb301
+    from nas_sim.benchmarks.offline.importers.nb301 import import_nb301
 
     return import_nb301(data, max_epochs=98, skip_malformed=kw.get("skip_malformed", False))
 
 
 def _nlp11(data: Path, **kw: Any):  # type: ignore[no-untyped-def]
-    from nas_sim.benchmarks.importers.nlp_logs import import_nlp_logs
+    from nas_sim.benchmarks.offline.importers.nlp_logs import import_nlp_logs
     from nas_sim.benchmarks.spaces.nlp import NLP11_MAX_NODES
 
     return import_nlp_logs(

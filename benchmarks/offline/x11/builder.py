@@ -17,8 +17,8 @@ import numpy as np
 
 from nas_sim import registry
 from nas_sim.atomic import atomic_write_text
-from nas_sim.benchmarks.build.recipes import Recipe
 from nas_sim.benchmarks.curve_set import CurveSet, write_curve_set
+from nas_sim.benchmarks.offline.x11.recipes import Recipe
 from nas_sim.learning_curve import higher_is_better
 
 

@@ -24,8 +24,8 @@ from pathlib import Path
 import numpy as np
 
 from nas_sim.benchmarks.curve_set import CurveSet, CurveSetError
-from nas_sim.benchmarks.importers.report import DataImportError, ImportReport
-from nas_sim.benchmarks.importers.tfrecord import as_double, parse_fields, read_records
+from nas_sim.benchmarks.offline.importers.report import DataImportError, ImportReport
+from nas_sim.benchmarks.offline.importers.tfrecord import as_double, parse_fields, read_records
 from nas_sim.benchmarks.spaces.nb101 import NB101Space, NB101Spec, graph_hash
 from nas_sim.search_space import InvalidArchitectureError
 

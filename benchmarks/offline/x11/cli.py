@@ -57,8 +57,8 @@ def _run(
     n_components: int | None,
     **kw: Any,
 ) -> None:
-    from nas_sim.benchmarks.build import RECIPES, build_benchmark
-    from nas_sim.benchmarks.importers.report import DataImportError
+    from nas_sim.benchmarks.offline.importers.report import DataImportError
+    from nas_sim.benchmarks.offline.x11 import RECIPES, build_benchmark
 
     recipe = RECIPES[name]
     if kw.get("trust"):

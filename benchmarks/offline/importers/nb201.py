@@ -25,8 +25,8 @@ from pathlib import Path
 import numpy as np
 
 from nas_sim.benchmarks.curve_set import CurveSet, CurveSetError
-from nas_sim.benchmarks.importers.report import DataImportError, ImportReport
-from nas_sim.benchmarks.importers.trusted import load_pickle, load_torch
+from nas_sim.benchmarks.offline.importers.report import DataImportError, ImportReport
+from nas_sim.benchmarks.offline.importers.trusted import load_pickle, load_torch
 from nas_sim.benchmarks.spaces.nb201 import NB201Space, from_naslib
 from nas_sim.search_space import InvalidArchitectureError
 

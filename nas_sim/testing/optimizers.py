@@ -30,7 +30,6 @@ a learning-curve file). It is skipped for optimizers defined in ``__main__`` or 
 
 from __future__ import annotations
 
-import functools
 import importlib
 import json
 import os
@@ -49,6 +48,7 @@ from nas_sim.learning_curve import LearningCurve
 from nas_sim.optimizer import Optimizer, Problem, Request, Result
 from nas_sim.search_space import InvalidArchitectureError
 from nas_sim.simulator import SimulationError, Simulator
+from nas_sim.testing._common import ContractError, _check, _skip, run_checks
 
 OptimizerSpec = str | Callable[..., Optimizer]
 BenchmarkSpec = str | os.PathLike[str] | Benchmark
@@ -57,14 +57,6 @@ BenchmarkSpec = str | os.PathLike[str] | Benchmark
 DEFAULT_N_JOBS = 40
 #: budget of the check runs: large, so that ``n_jobs`` ends them
 _BUDGET = "100000x"
-
-
-class ContractError(AssertionError):
-    """An optimizer broke the plugin contract; the message says which rule and how."""
-
-
-class CheckSkipped(Exception):
-    """A check that cannot run for this optimizer/benchmark (e.g. no importable name)."""
 
 
 # --------------------------------------------------------------------------- recording driver
@@ -251,28 +243,6 @@ def _first_difference(a: list[list[Any]], b: list[list[Any]]) -> str:
     return f"lengths {len(a)} != {len(b)}"
 
 
-def _skip(reason: str) -> None:
-    raise CheckSkipped(reason)
-
-
-def _check(fn: Callable[..., None]) -> Callable[..., None]:
-    """A check callable from pytest: CheckSkipped becomes a pytest skip there.
-    ``check_optimizer`` calls the undecorated function (``__wrapped__``) and collects skips."""
-
-    @functools.wraps(fn)
-    def run(*args: Any, **kwargs: Any) -> None:
-        try:
-            fn(*args, **kwargs)
-        except CheckSkipped as exc:
-            if "pytest" not in sys.modules:
-                raise
-            import pytest
-
-            pytest.skip(str(exc))
-
-    return run
-
-
 def _spec_of(optimizer: OptimizerSpec) -> str | None:
     if isinstance(optimizer, str):
         return optimizer
@@ -406,7 +376,7 @@ def check_reproducible_in_fresh_process(
         "n_jobs": n_jobs,
     }
     proc = subprocess.run(
-        [sys.executable, "-m", "nas_sim.testing", json.dumps(job)],
+        [sys.executable, "-m", "nas_sim.testing.optimizers", json.dumps(job)],
         capture_output=True,
         text=True,
         check=False,
@@ -522,21 +492,15 @@ def check_optimizer(
     """
     for spec in plugins:
         registry.load_plugin(spec)
-    failures, skipped = [], []
-    for check in checks:
-        try:
-            raw = getattr(check, "__wrapped__", check)
-            raw(optimizer, benchmark, kwargs=kwargs, plugins=plugins, n_jobs=n_jobs)
-        except CheckSkipped as exc:
-            skipped.append(f"{check.__name__}: {exc}")
-        except ContractError as exc:
-            failures.append(f"{check.__name__}: {exc}")
-    if failures:
-        raise ContractError(
-            f"{len(failures)} contract check(s) failed for {optimizer!r}:\n- "
-            + "\n- ".join(failures)
-        )
-    return skipped
+    return run_checks(
+        optimizer,
+        tuple(checks),
+        optimizer,
+        benchmark,
+        kwargs=kwargs,
+        plugins=plugins,
+        n_jobs=n_jobs,
+    )
 
 
 def _replay(job: dict[str, Any]) -> list[list[Any]]:

@@ -12,7 +12,7 @@ import pickle
 import warnings
 from pathlib import Path
 
-from nas_sim.benchmarks.importers.report import DataImportError
+from nas_sim.benchmarks.offline.importers.report import DataImportError
 
 
 class UntrustedFileError(DataImportError):

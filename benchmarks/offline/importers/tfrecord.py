@@ -11,7 +11,7 @@ import struct
 from collections.abc import Iterator
 from pathlib import Path
 
-from nas_sim.benchmarks.importers.report import DataImportError
+from nas_sim.benchmarks.offline.importers.report import DataImportError
 
 _POLY = 0x82F63B78  # CRC32C (Castagnoli), reflected
 _TABLE = []
