@@ -93,15 +93,20 @@ class Cell1d(nn.Module):
         self.ops = nn.ModuleDict({str(p): _make_op(OPS[arch[p]], channels) for p in self.edges})
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        if not self.edges:
-            return torch.zeros_like(x)
-        nodes: list[torch.Tensor | None] = [x, None, None, None]
-        for pos in self.edges:
-            src, dst = EDGES[pos]
-            out = self.ops[str(pos)](nodes[src])
-            nodes[dst] = out if nodes[dst] is None else nodes[dst] + out
-        assert nodes[3] is not None
-        return nodes[3]
+        return cell_forward(self.edges, self.ops, x)
+
+
+def cell_forward(edges: list[int], ops: nn.ModuleDict, x: torch.Tensor) -> torch.Tensor:
+    """Node j = sum of op_ij(node i) over the live edges; node 3 (zeros if none is live)."""
+    if not edges:
+        return torch.zeros_like(x)
+    nodes: list[torch.Tensor | None] = [x, None, None, None]
+    for pos in edges:
+        src, dst = EDGES[pos]
+        out = ops[str(pos)](nodes[src])
+        nodes[dst] = out if nodes[dst] is None else nodes[dst] + out
+    assert nodes[3] is not None
+    return nodes[3]
 
 
 class ResidualReduction1d(nn.Module):

@@ -45,6 +45,7 @@ from nas_sim.benchmarks.mnist1d.training import (
     device_label,
     epoch_batches,
     evaluate,
+    sgd_with_cosine,
 )
 from nas_sim.torch_threads import single_torch_thread
 
@@ -134,14 +135,7 @@ def _train(
     n = len(y_tr)
     m = training.signals_per_epoch(n)
     steps_per_epoch = -(-m // training.batch_size)
-    opt = torch.optim.SGD(
-        model.parameters(),
-        lr=training.lr,
-        momentum=training.momentum,
-        nesterov=True,
-        weight_decay=training.weight_decay,
-    )
-    sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=training.epochs * steps_per_epoch)
+    opt, sched = sgd_with_cosine(model.parameters(), training, training.epochs * steps_per_epoch)
     curves: list[dict[str, list[float]]] = [{k: [] for k in CURVE_KEYS} for _ in seeds]
     perm = torch.empty(0, dtype=torch.int64)
     for epoch in range(training.epochs):

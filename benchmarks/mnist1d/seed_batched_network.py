@@ -20,8 +20,13 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from nas_sim.benchmarks.mnist1d.network import AvgPool3, Cell1d, NB201Net1d, ResidualReduction1d
-from nas_sim.benchmarks.spaces.nb201 import EDGES
+from nas_sim.benchmarks.mnist1d.network import (
+    AvgPool3,
+    Cell1d,
+    NB201Net1d,
+    ResidualReduction1d,
+    cell_forward,
+)
 
 
 class BatchedConv1d(nn.Module):
@@ -126,15 +131,7 @@ class BatchedCell(nn.Module):
         )
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        if not self.edges:
-            return torch.zeros_like(x)
-        nodes: list[torch.Tensor | None] = [x, None, None, None]
-        for pos in self.edges:
-            src, dst = EDGES[pos]
-            out = self.ops[str(pos)](nodes[src])
-            nodes[dst] = out if nodes[dst] is None else nodes[dst] + out
-        assert nodes[3] is not None
-        return nodes[3]
+        return cell_forward(self.edges, self.ops, x)
 
 
 class BatchedReduction(nn.Module):

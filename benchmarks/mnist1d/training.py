@@ -9,6 +9,7 @@ seconds of its training pass.
 from __future__ import annotations
 
 import time
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -70,6 +71,20 @@ def epoch_batches(
     return start == 0, [
         (i, min(i + batch_size, start + m)) for i in range(start, start + m, batch_size)
     ]
+
+
+def sgd_with_cosine(
+    params: Iterable[torch.nn.Parameter], training: TrainingConfig, total_steps: int
+) -> tuple[torch.optim.SGD, torch.optim.lr_scheduler.CosineAnnealingLR]:
+    """NB201's optimiser: SGD with Nesterov momentum, cosine decay to 0 over ``total_steps``."""
+    opt = torch.optim.SGD(
+        params,
+        lr=training.lr,
+        momentum=training.momentum,
+        nesterov=True,
+        weight_decay=training.weight_decay,
+    )
+    return opt, torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=total_steps)
 
 
 def resolve_device(device: str) -> torch.device:
@@ -139,14 +154,7 @@ def train_run(
     n = len(y_tr)
     m = training.signals_per_epoch(n)
     steps_per_epoch = -(-m // training.batch_size)
-    opt = torch.optim.SGD(
-        model.parameters(),
-        lr=training.lr,
-        momentum=training.momentum,
-        nesterov=True,
-        weight_decay=training.weight_decay,
-    )
-    sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=training.epochs * steps_per_epoch)
+    opt, sched = sgd_with_cosine(model.parameters(), training, training.epochs * steps_per_epoch)
     curves: dict[str, list[float]] = {
         k: []
         for k in (
