@@ -6,7 +6,7 @@ import os
 from collections.abc import Sequence
 from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 from numpy.typing import NDArray
@@ -139,7 +139,7 @@ class SurrogateBenchmark(Benchmark):
             out[i] = r
         if missing:
             self._add(list(missing), list(missing))
-            for i in np.flatnonzero(out < 0):
+            for i in np.flatnonzero(out < 0).tolist():
                 a = archs[i]
                 out[i] = self._row_of.get(a, -1)
                 if out[i] < 0:
@@ -216,7 +216,9 @@ class SurrogateBenchmark(Benchmark):
         if not self._finite or self.test_metric not in self.metrics:
             return None
         z, _, _ = self._arrays()
-        n = len(self.space.unique_architectures())
+        n = len(
+            cast(Any, self.space).unique_architectures()
+        )  # NB201-like spaces (checked by _finite)
         m = self.model.to_metrics(z[:n])
         sign = 1.0 if self.maximize else -1.0
         i = int(np.argmax(sign * m[self.test_metric][:, -1]))

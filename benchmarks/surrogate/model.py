@@ -237,7 +237,7 @@ class SurrogateModel:
         out["epoch_time_s"] = self.predict_epoch_time(x)
         return out
 
-    def sample(self, x: Array, run_seeds: Sequence[int] | Array) -> dict[str, Array]:
+    def sample(self, x: Array, run_seeds: Sequence[int] | NDArray[Any]) -> dict[str, Array]:
         """Noisy curves: run ``i`` gets the noise keyed by ``run_seeds[i]``."""
         from nas_sim.benchmarks.surrogate.counter_rng import as_seed_array
 
