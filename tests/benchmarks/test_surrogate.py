@@ -333,7 +333,7 @@ def test_shipped_mnist1d_surrogate_loads_and_answers_every_class() -> None:
 
 
 def test_shipped_mnist1d_surrogate_is_fitted_on_the_shipped_curve_set() -> None:
-    """A grown or edited curve set must be followed by a refit (python -m nas_sim.benchmarks.surrogate.build
+    """A grown or edited curve set must be followed by a refit (python -m nas_sim.benchmarks.offline.surrogates
     mnist1d); otherwise the surrogate and the tabular benchmark silently describe different data."""
     from nas_sim.benchmarks.curve_set import read_curve_set
     from nas_sim.benchmarks.embedded import MNIST1D_SET
@@ -346,7 +346,7 @@ def test_shipped_mnist1d_surrogate_is_fitted_on_the_shipped_curve_set() -> None:
     shipped = read_manifest(MNIST1D_SURROGATE)["data_sha256"]
     assert shipped == data_hash(read_curve_set(MNIST1D_SET)), (
         "benchmarks/data/surrogates/mnist1d_nb201 was fitted on another version of the MNIST-1D "
-        "curve set; rerun `python -m nas_sim.benchmarks.surrogate.build mnist1d`"
+        "curve set; rerun `python -m nas_sim.benchmarks.offline.surrogates mnist1d`"
     )
 
 
