@@ -1,12 +1,11 @@
 """Does LCE help NAS? Plain optimizers vs. the same optimizers wrapped in LCE, same simulated budget.
 
-NAS-Bench-x11 found REA/LS/BANANAS + LcSVR beat their single-fidelity versions. This script
-runs ``optimizer`` and ``LCE(optimizer, method, **preset)`` on one benchmark for many seeds
-(seeds 0–29 for reporting; use 1000+ for any tuning), and reports the test regret at several
-budgets: mean ± standard error over seeds and a paired Wilcoxon signed-rank test (same seeds).
-
-Results are appended to a JSON-lines file, one line per (config, seed), so an interrupted run
-resumes where it stopped.
+NAS-Bench-x11 found REA/LS/BANANAS + LcSVR beat their single-fidelity versions. This script is a
+thin driver of the library: it writes a suite (every optimizer with and without each LCE method,
+many seeds, one run per checkpoint budget; seeds 0–29 for reporting, 1000+ for any tuning), runs
+it with :func:`nas_sim.suite.run_suite` (resumable: rerun the same command to finish it) and
+prints the report's LCE table per budget (:func:`nas_sim.report.build_report`): mean test regret ±
+standard error over seeds, the change against the plain optimizer and the paired Wilcoxon p.
 
     python bench/bench_lce_nas.py --optimizers rea,bananas --lce lcsvr --seeds 0-29 --budget 40x
 """
@@ -15,12 +14,8 @@ from __future__ import annotations
 
 import argparse
 import json
-import math
-import time
-from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
-
-import numpy as np
+from typing import Any
 
 
 def _seeds(text: str) -> list[int]:
@@ -34,92 +29,61 @@ def _seeds(text: str) -> list[int]:
     return out
 
 
-def run_one(job: dict) -> dict:
-    from nas_sim import api
-
-    bench = api.load_benchmark(job["benchmark"])
-    opt = api.make_optimizer(
-        job["optimizer"],
-        job["params"].get(job["optimizer"], {}),
-        lce=job["lce"] or None,
-        e_few=job["e_few"] if job["lce"] else None,
-        wrapper_options={"top_fraction": job["top_fraction"], "target_epoch": job["target_epoch"]}
-        if job["lce"]
-        else None,
-    )
-    t0 = time.perf_counter()
-    res = api.run(bench, opt, seed=job["seed"], budget=job["budget"])
-    wall = time.perf_counter() - t0
-    mean_full = bench.mean_full_training_time_s
-    traj = res.trajectory
-    regret_at = {}
-    for cp in job["checkpoints"]:
-        limit = float(cp.rstrip("x")) * mean_full
-        reg = None
-        for t, r in zip(traj.time_s, traj.regret):
-            if t > limit:
-                break
-            reg = r
-        regret_at[cp] = reg
+def suite_dict(args: argparse.Namespace) -> dict[str, Any]:
+    """The suite this comparison is: budgets are the checkpoints (a run's trajectory up to a
+    smaller budget is the same whatever the budget, so each checkpoint is its own run)."""
+    params = json.loads(args.params)
+    bench = Path(args.benchmark)
+    lce: dict[str, Any] = {"top_fraction": args.top_fraction}
+    if args.target_epoch is not None:
+        lce["target_epoch"] = args.target_epoch
     return {
-        **job,
-        "regret_at": regret_at,
-        "full_trainings": res.summary.full_trainings,
-        "jobs": res.summary.jobs,
-        "epochs_trained": res.summary.epochs_trained,
-        "wall_s": wall,
+        "suite": {
+            "name": "lce_nas",
+            "description": "plain vs LCE-wrapped optimizers (bench/bench_lce_nas.py)",
+            "seeds": _seeds(args.seeds),
+            "budget": sorted(set(args.checkpoints.split(",")) | {args.budget}, key=_multiple),
+            "workers": 1,
+            "e_few": [args.e_few],
+        },
+        "lce": lce,
+        "benchmark": [
+            {"path": str(bench.resolve()), "label": bench.stem}
+            if bench.suffix == ".parquet" or bench.is_dir()
+            else {"name": args.benchmark}
+        ],
+        "optimizer": [
+            {"name": o, "params": params.get(o, {}), "lce": ["none", *args.lce.split(",")]}
+            for o in args.optimizers.split(",")
+        ],
     }
 
 
-def summarize(lines: list[dict], checkpoints: list[str]) -> str:
-    from scipy import stats
+def _multiple(budget: str) -> float:
+    return float(budget.rstrip("x")) if budget.endswith("x") else float("inf")
 
-    by: dict[tuple[str, str], dict[int, dict]] = {}
-    for r in lines:
-        by.setdefault((r["optimizer"], r["lce"] or "-"), {})[r["seed"]] = r
+
+def lce_tables(report_data: dict[str, Any]) -> str:
     out = []
-    for cp in checkpoints:
-        out.append(f"\n## test regret at {cp} budget (mean ± s.e. over seeds; lower is better)")
-        out.append("| optimizer | LCE | n | mean regret | s.e. | full trainings | jobs |")
-        out.append("|---|---|---|---|---|---|---|")
-        for (o, m), runs in sorted(by.items()):
-            v = np.array(
-                [
-                    np.nan if r["regret_at"][cp] is None else r["regret_at"][cp]
-                    for r in runs.values()
-                ]
-            )
-            full = np.mean([r["full_trainings"] for r in runs.values()])
-            jobs = np.mean([r["jobs"] for r in runs.values()])
-            se = np.nanstd(v, ddof=1) / math.sqrt(np.isfinite(v).sum()) if len(v) > 1 else np.nan
+    for setting, rows in report_data["lce"].items():
+        out.append(f"\n## {setting}: test regret (mean ± s.e. over seeds; lower is better)")
+        out.append(
+            "| optimizer | n | mean | s.e. | vs plain | Wilcoxon p | full trainings | runs |"
+        )
+        out.append("|---|---|---|---|---|---|---|---|")
+        for r in rows:
+            vs = "" if r["vs_base_pct"] is None else f"{r['vs_base_pct']:+.1f} %"
+            p = "" if r["p_vs_base"] is None else f"{r['p_vs_base']:.3g}"
             out.append(
-                f"| {o} | {m} | {len(v)} | {np.nanmean(v):.5f} | {se:.5f} | {full:.1f} | "
-                f"{jobs:.1f} |"
+                f"| {r['label']} | {r['n']} | {r['final_mean']:.5f} | {r['final_se']:.5f} | {vs} "
+                f"| {p} | {r['full_trainings']:.1f} | {r['runs_started']:.1f} |"
             )
-        for o in sorted({k[0] for k in by}):
-            plain = by.get((o, "-"), {})
-            for m in sorted({k[1] for k in by if k[0] == o and k[1] != "-"}):
-                lce = by[(o, m)]
-                common = sorted(set(plain) & set(lce))
-                a = np.array([plain[s]["regret_at"][cp] for s in common], dtype=float)
-                b = np.array([lce[s]["regret_at"][cp] for s in common], dtype=float)
-                ok = np.isfinite(a) & np.isfinite(b)
-                d = b[ok] - a[ok]
-                if ok.sum() < 2 or np.all(d == 0):
-                    out.append(f"- {o}+{m} vs {o}: {ok.sum()} paired seeds, no difference to test")
-                    continue
-                w = stats.wilcoxon(b[ok], a[ok])
-                out.append(
-                    f"- {o}+{m} vs {o}: mean difference {d.mean():+.5f} ± {d.std(ddof=1) / math.sqrt(len(d)):.5f} "
-                    f"(LCE − plain), LCE better on {(d < 0).sum()}, worse on {(d > 0).sum()}, tied "
-                    f"{(d == 0).sum()} of {len(d)} seeds; paired Wilcoxon p = {w.pvalue:.3g}"
-                )
     return "\n".join(out)
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--benchmark", default="mnist1d")
+    ap.add_argument("--benchmark", default="mnist1d", help="registered name or .parquet / dir")
     ap.add_argument("--optimizers", default="rea,bananas")
     ap.add_argument("--lce", default="lcsvr", help="comma-separated LCE methods")
     ap.add_argument("--e-few", type=int, default=10)
@@ -128,8 +92,8 @@ def main() -> None:
     ap.add_argument("--seeds", default="0-29")
     ap.add_argument("--budget", default="40x")
     ap.add_argument("--checkpoints", default="10x,20x,40x")
-    ap.add_argument("--workers", type=int, default=2)
-    ap.add_argument("--out", default="/tmp/nas_sim_bench/lce_nas.jsonl")
+    ap.add_argument("--workers", type=int, default=2, help="local processes")
+    ap.add_argument("--out", default="/tmp/nas_sim_bench/lce_nas", help="suite directory")
     ap.add_argument(
         "--params",
         default="{}",
@@ -137,57 +101,21 @@ def main() -> None:
     )
     args = ap.parse_args()
 
+    from nas_sim.report import build_report
+    from nas_sim.suite import make_executor, parse_suite, run_suite
+
+    spec = parse_suite(suite_dict(args), source="bench_lce_nas")
     out = Path(args.out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    done: list[dict] = []
-    if out.exists():
-        done = [json.loads(line) for line in out.read_text().splitlines() if line.strip()]
-
-    def key(j: dict) -> tuple:
-        return (
-            j["benchmark"],
-            j["optimizer"],
-            j["lce"],
-            j["seed"],
-            j["budget"],
-            json.dumps(j.get("params", {}).get(j["optimizer"], {}), sort_keys=True),
-        )
-
-    have = {key(r) for r in done}
-    checkpoints = args.checkpoints.split(",")
-    jobs = []
-    for o in args.optimizers.split(","):
-        for m in [None, *args.lce.split(",")]:
-            for s in _seeds(args.seeds):
-                j = dict(
-                    benchmark=args.benchmark,
-                    optimizer=o,
-                    lce=m,
-                    seed=s,
-                    budget=args.budget,
-                    e_few=args.e_few,
-                    top_fraction=args.top_fraction,
-                    target_epoch=args.target_epoch,
-                    checkpoints=checkpoints,
-                    params=json.loads(args.params),
-                )
-                if key(j) not in have:
-                    jobs.append(j)
-    # cheap configurations first so partial results cover every optimizer early
-    jobs.sort(key=lambda j: (j["optimizer"] == "bananas", j["seed"]))
-    print(f"{len(jobs)} runs to do, {len(done)} already in {out}", flush=True)
-    with ProcessPoolExecutor(args.workers) as pool, out.open("a") as f:
-        for r in pool.map(run_one, jobs):
-            f.write(json.dumps(r) + "\n")
-            f.flush()
-            done.append(r)
-            print(
-                f"{r['optimizer']}+{r['lce']} seed {r['seed']}: regret {r['regret_at']} "
-                f"({r['wall_s']:.1f} s)",
-                flush=True,
-            )
-    mine = [r for r in done if r["benchmark"] == args.benchmark and r["budget"] == args.budget]
-    print(summarize(mine, checkpoints))
+    progress = run_suite(
+        spec,
+        out,
+        make_executor("local", jobs=args.workers),
+        resume=(out / "manifest.json").is_file(),
+        on_outcome=lambda o, p: print(f"{o.run_id}: {o.status} ({o.wall_s:.1f} s)", flush=True),
+    )
+    if progress.failed:
+        print(f"{len(progress.failed)} runs failed; see {out}/failed/")
+    print(lce_tables(build_report(out, with_figures=False).data))
 
 
 if __name__ == "__main__":

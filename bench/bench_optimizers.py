@@ -25,40 +25,19 @@ SYNTHETIC = Path("/tmp/nas_sim_bench_synthetic_50ep.parquet")
 
 
 def _frozen_surrogate(n_classes: int | None) -> str:
-    """A tabular set with one noisy curve per NB201 class sampled from ``mnist1d-surrogate``, all
-    6,466 classes or a uniform subset of ``n_classes``: a complete table with the embedded
-    benchmark's curve shapes, to see how table coverage alone changes the comparison.
-
-    The surrogate's noise depends on the run seed alone, so each class gets its own run seed (its
-    index among the classes): one shared seed would give every class the same noise draw, i.e. a
-    noiseless table. Rebuilt on every call, so a refitted surrogate is never shadowed by a stale
+    """``mnist1d-surrogate`` frozen into a table (``SurrogateBenchmark.freeze``), written to a
+    temporary file. Rebuilt on every call, so a refitted surrogate is never shadowed by a stale
     file."""
     from nas_sim import api
-    from nas_sim.benchmarks.curve_set import CurveSet, write_curve_set
+    from nas_sim.benchmarks.curve_set import write_curve_set
 
     b = api.load_benchmark("mnist1d-surrogate")
-    archs = list(b.space.unique_architectures())
-    keep = np.arange(len(archs))
-    if n_classes is not None:
-        if not 1 <= n_classes <= len(archs):
-            raise SystemExit(f"frozen-surrogate:N needs 1 <= N <= {len(archs)}, got {n_classes}")
-        keep = np.sort(np.random.default_rng(1).choice(len(archs), n_classes, replace=False))
-    archs = [archs[i] for i in keep]
-    curves = b.curves(archs, keep.tolist())
-    metrics = list(curves[0].values)
+    try:
+        cs = b.freeze(n_classes)  # type: ignore[attr-defined]
+    except ValueError as exc:
+        raise SystemExit(f"frozen-surrogate:N: {exc}") from None
     path = Path(f"/tmp/nas_sim_bench_frozen_surrogate_{n_classes or 'all'}.parquet")
-    write_curve_set(
-        CurveSet(
-            space="nb201",
-            archs=[b.space.format(a) for a in archs],
-            seeds=np.zeros(len(archs), dtype=np.int64),
-            metrics={m: np.array([c.values[m] for c in curves]) for m in metrics},
-            epoch_time_s=np.array([c.epoch_time_s for c in curves]),
-            units={m: b.model.units.get(m, "") for m in metrics},
-            provenance={"name": f"frozen-surrogate:{n_classes or 'all'}"},
-        ),
-        path,
-    )
+    write_curve_set(cs, path)
     return str(path)
 
 

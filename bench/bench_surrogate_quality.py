@@ -29,7 +29,7 @@ ROOT = Path(__file__).resolve().parents[1]
 DOCS = ROOT / "docs" / "surrogates.md"
 X11_NB311_KL = 0.905  # NAS-Bench-x11's average KL divergence on NB311 (Table 5.3)
 
-# the configuration of the shipped `mnist1d-surrogate` (benchmarks/surrogate/build.py), which the
+# the configuration of the shipped `mnist1d-surrogate` (benchmarks/offline/surrogates.py), which the
 # ablation below chose: GKDE noise (pooled residual vectors) beats the per-architecture window model
 # on KL, whose scale regression has only the multi-seed cells to learn from
 DEFAULT = {"compression": "svd", "model": "lgb", "noise": "gkde"}
@@ -123,7 +123,7 @@ def main() -> None:
         "uniform sample of the space",
     )
     args = ap.parse_args()
-    from nas_sim.benchmarks.surrogate.build import MNIST1D_CONFIG
+    from nas_sim.benchmarks.offline.surrogates import MNIST1D_CONFIG
 
     lgb_params = MNIST1D_CONFIG["model_params"]
     out: dict[str, Any] = {}

@@ -205,7 +205,7 @@ def write_curve_set(
 def _numpy(array: Any, dtype: type) -> NDArray[Any]:
     """A null-free primitive Arrow array as numpy, zero-copy. pyarrow's own ``to_numpy`` imports
     pandas on first use, which alone costs ~0.4 s of a benchmark's load time."""
-    values = np.frombuffer(array.buffers()[1], dtype=dtype)
+    values: NDArray[Any] = np.frombuffer(array.buffers()[1], dtype=dtype)
     return values[array.offset : array.offset + len(array)]
 
 

@@ -17,6 +17,7 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -72,7 +73,8 @@ class CurveFamily:
     upper: tuple[float, ...]
     f: Callable[[Array, Array, Array], Array]
     data_start: Callable[[Array, Array, int], Array]
-    constraint: Callable[[Array, float], NDArray[np.bool_]] | None = None
+    #: target is a float, or a 0-d array / tensor inside the vectorised log-posterior
+    constraint: Callable[[Array, Any], NDArray[np.bool_]] | None = None
 
     @property
     def n_params(self) -> int:
@@ -91,7 +93,7 @@ class CurveFamily:
         return np.asarray(ok)
 
 
-def _stack(*cols: Array) -> Array:
+def _stack(*cols: Array | float) -> Array:
     return np.stack(np.broadcast_arrays(*cols), axis=-1).astype(np.float64)
 
 

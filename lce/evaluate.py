@@ -125,7 +125,9 @@ def _load_nlp_folder(path: Path, metric: str | None) -> CurveData:
     return CurveData(path.name, m, np.asarray(cs.metrics[m]), list(cs.archs), skipped)
 
 
-def split_by_arch(archs: list[str], train_fraction: float, seed: int) -> tuple[Array, Array]:
+def split_by_arch(
+    archs: list[str], train_fraction: float, seed: int
+) -> tuple[NDArray[np.intp], NDArray[np.intp]]:
     """Row indices (train, test), grouping runs of one architecture; see the module docstring."""
     if not 0 < train_fraction < 1:
         raise ValueError(f"train_fraction must be in (0, 1), got {train_fraction!r}")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from contextlib import nullcontext
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -262,7 +263,7 @@ class WPM(LCEMethod):
 
     def _sample_unit(
         self, u: Array, target_epoch: int, gen: np.random.Generator
-    ) -> tuple[Array, NDArray[np.bool_], Array]:
+    ) -> tuple[Array, NDArray[np.bool_], NDArray[Any]]:
         """Posterior-predictive draws on the unit scale for curves ``u`` (K, E), the fallback
         mask and the acceptance fraction per curve."""
         k, e = u.shape
@@ -300,7 +301,7 @@ class WPM(LCEMethod):
             y_t = y_t + sigma * gen.standard_normal(y_t.shape)
         if fallback.any():
             y_t[fallback] = _random_walk_fallback(u[fallback], target_epoch, y_t.shape[1], gen)
-        return y_t, fallback, acc
+        return y_t, np.asarray(fallback), acc
 
     def _emcee_one(
         self,

@@ -14,7 +14,7 @@ from typing import Any
 import click
 
 from nas_sim import api, registry
-from nas_sim.simulator import OVERHEAD_MODES
+from nas_sim.simulator import OVERHEAD_MODES, OverheadMode
 
 
 class NasSimError(click.ClickException):
@@ -164,7 +164,7 @@ def run(
     seed: int,
     budget: str,
     workers: int,
-    overhead: str,
+    overhead: OverheadMode,
     max_jobs: int | None,
     out: Path | None,
     plugin: tuple[str, ...],

@@ -27,7 +27,7 @@ def step_on_grid(
 
 
 def aggregate(
-    results: Sequence[dict[str, Any]], key: str, n_points: int = 200
+    results: Sequence[SimulationResult], key: str, n_points: int = 200
 ) -> dict[str, tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.float64]]]:
     """Per optimizer label: (time grid, mean, standard error) of trajectory ``key`` over seeds.
 

@@ -91,7 +91,7 @@ def get(kind: str, name: str) -> Any:
             f"{kind} plugin {name!r} ({eps[name].value}) failed to load: {exc}"
         ) from exc
     if isinstance(obj, type) and not obj.__dict__.get("name"):
-        obj.name = name
+        setattr(obj, "name", name)  # noqa: B010 - a class attribute of a plugin class
     _registered[kind][name] = obj
     return obj
 

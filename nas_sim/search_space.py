@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import Hashable, Mapping, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 import numpy as np
 from numpy.typing import NDArray
@@ -17,13 +17,16 @@ if TYPE_CHECKING:
     import ConfigSpace
 
 Architecture = Hashable
+#: the architecture type of one space (``SearchSpace[Arch201]``); code that works on any space
+#: uses the plain ``SearchSpace``
+A = TypeVar("A", bound=Hashable)
 
 
 class InvalidArchitectureError(ValueError):
     """An architecture (or its string) that does not belong to the search space."""
 
 
-class SearchSpace(ABC):
+class SearchSpace(ABC, Generic[A]):
     """A NAS search space.
 
     Optimizers only ever touch architectures through these methods, so the same optimizer runs on
@@ -36,34 +39,34 @@ class SearchSpace(ABC):
     encodings: tuple[str, ...] = ()
 
     @abstractmethod
-    def sample(self, rng: np.random.Generator) -> Architecture:
+    def sample(self, rng: np.random.Generator) -> A:
         """Draw one architecture (uniform over the space's representation)."""
 
     @abstractmethod
-    def mutate(self, arch: Architecture, rng: np.random.Generator) -> Architecture:
+    def mutate(self, arch: A, rng: np.random.Generator) -> A:
         """One random mutation of ``arch`` (the regularized-evolution / BANANAS operator)."""
 
     @abstractmethod
-    def neighbors(self, arch: Architecture, rng: np.random.Generator) -> list[Architecture]:
+    def neighbors(self, arch: A, rng: np.random.Generator) -> list[A]:
         """All single-edit neighbours of ``arch``, in random order (the local-search operator)."""
 
     @abstractmethod
-    def encode(self, arch: Architecture, kind: str) -> NDArray[np.float64]:
+    def encode(self, arch: A, kind: str) -> NDArray[np.float64]:
         """Feature vector of ``arch``; ``kind`` is one of :attr:`encodings`."""
 
     @abstractmethod
-    def parse(self, text: str) -> Architecture:
+    def parse(self, text: str) -> A:
         """Architecture from its string; raises :class:`InvalidArchitectureError`."""
 
     @abstractmethod
-    def format(self, arch: Architecture) -> str:
+    def format(self, arch: A) -> str:
         """The canonical string of ``arch`` (inverse of :meth:`parse`)."""
 
-    def canonical(self, arch: Architecture) -> Architecture:
+    def canonical(self, arch: A) -> A:
         """The representative of ``arch``'s isomorphism class (identity where none is defined)."""
         return arch
 
-    def validate(self, arch: Architecture) -> None:
+    def validate(self, arch: A) -> None:
         """Raise :class:`InvalidArchitectureError` unless ``arch`` belongs to the space."""
         self.parse(self.format(arch))
 
@@ -72,7 +75,7 @@ class SearchSpace(ABC):
         """Number of architectures in the representation, or None when unknown/huge."""
         return None
 
-    def encode_batch(self, archs: Sequence[Architecture], kind: str) -> NDArray[np.float64]:
+    def encode_batch(self, archs: Sequence[A], kind: str) -> NDArray[np.float64]:
         """Encodings of many architectures, shape ``(len(archs), n_features)``."""
         return np.stack([self.encode(a, kind) for a in archs]) if archs else np.zeros((0, 0))
 
@@ -97,11 +100,11 @@ class SearchSpace(ABC):
             "implement to_configspace/to_config/from_config to use it with BOHB"
         )
 
-    def to_config(self, arch: Architecture) -> dict[str, Any]:
+    def to_config(self, arch: A) -> dict[str, Any]:
         """The configuration (hyperparameter name → value) of ``arch`` in :meth:`to_configspace`."""
         raise NotImplementedError(f"search space {self.name!r} has no ConfigSpace view")
 
-    def from_config(self, config: Mapping[str, Any]) -> Architecture:
+    def from_config(self, config: Mapping[str, Any]) -> A:
         """The architecture of a configuration of :meth:`to_configspace` (inverse of
         :meth:`to_config`); raises :class:`InvalidArchitectureError` on a bad configuration."""
         raise NotImplementedError(f"search space {self.name!r} has no ConfigSpace view")

@@ -9,7 +9,6 @@ or hpbandster (BOHB).
 from __future__ import annotations
 
 from importlib.metadata import entry_points
-from typing import Any
 
 from nas_sim.lazy import lazy_exports
 
@@ -27,7 +26,4 @@ def _built_in_classes() -> dict[str, str]:
 
 _CLASSES = _built_in_classes()
 __all__ = sorted(_CLASSES)
-
-
-def __getattr__(name: str) -> Any:
-    return lazy_exports(__name__, _CLASSES)(name)
+__getattr__ = lazy_exports(__name__, _CLASSES)

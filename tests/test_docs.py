@@ -28,7 +28,7 @@ def test_embedded_set_is_complete_and_no_text_says_otherwise() -> None:
     assert claims == {}
 
 
-def test_ci_ends_with_the_readme_test_command_and_runs_ruff() -> None:
+def test_ci_ends_with_the_readme_test_command_and_runs_ruff_and_mypy() -> None:
     ci = [
         line.strip()
         for line in (ROOT / ".ci" / "run").read_text().splitlines()
@@ -38,4 +38,4 @@ def test_ci_ends_with_the_readme_test_command_and_runs_ruff() -> None:
     test_cmd = re.search(r"Install and run the tests.*?```bash\n(.+?)\n```", readme, re.S)
     assert test_cmd is not None
     assert ci[-1] == test_cmd.group(1).strip()
-    assert "ruff check ." in ci and "ruff format --check ." in ci
+    assert "ruff check ." in ci and "ruff format --check ." in ci and "bash .ci/mypy" in ci

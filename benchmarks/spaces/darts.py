@@ -351,7 +351,7 @@ def check_config(config: dict[str, object]) -> DartsArch:
 
 
 # ------------------------------------------------------------------- space
-class DartsSpace(SearchSpace):
+class DartsSpace(SearchSpace[DartsArch]):
     """The DARTS space (Liu et al. 2019, "DARTS: Differentiable Architecture Search"), as used by
     NAS-Bench-301 (Siems et al. 2020) and NAS-Bench-x11 (Yan et al. 2021).
 

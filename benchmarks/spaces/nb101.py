@@ -242,7 +242,7 @@ def pad_to_cell(spec: NB101Spec) -> NB101Spec:
 _FORMAT_RE = re.compile(r"^matrix=([01,]+);ops=([a-z0-9,\-]+)$")
 
 
-class NB101Space(SearchSpace):
+class NB101Space(SearchSpace[NB101Spec]):
     """NAS-Bench-101 (Ying et al. 2019, "NAS-Bench-101: Towards Reproducible Neural Architecture
     Search").
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import itertools
 from functools import cached_property
+from typing import cast
 
 import numpy as np
 from numpy.typing import NDArray
@@ -88,7 +89,7 @@ def _index(arch: Arch201) -> int:
     return i
 
 
-class NB201Space(SearchSpace):
+class NB201Space(SearchSpace[Arch201]):
     """NAS-Bench-201 (Dong & Yang 2020, "NAS-Bench-201: Extending the Scope of Reproducible NAS").
 
     Sampling, mutation and neighbourhood follow NASLib (upstream-formats.md §1.2.5): six i.i.d. ops;
@@ -169,7 +170,7 @@ class NB201Space(SearchSpace):
     def _canonical_table(self) -> tuple[list[Arch201], NDArray[np.int64]]:
         # Representative = the smallest tuple of each class; computed once over all 15,625 cells.
         rep_of: dict[str, Arch201] = {}
-        all_archs = list(itertools.product(range(N_OPS), repeat=N_EDGES))
+        all_archs = cast("list[Arch201]", list(itertools.product(range(N_OPS), repeat=N_EDGES)))
         keys = [unique_string(a) for a in all_archs]
         for a, k in zip(all_archs, keys):
             if k not in rep_of:  # product order is lexicographic, so the first seen is the smallest

@@ -12,6 +12,7 @@ import hashlib
 import json
 import re
 from collections.abc import Mapping
+from typing import Any, cast
 
 import numpy as np
 from numpy.typing import NDArray
@@ -110,13 +111,13 @@ def recipe_to_compact(recipe: Mapping[str, Mapping[str, object]], where: str = "
         ops: list[int] = [0] * N_BASE
         late = None
         for name in order:
-            inputs = rec[name]["input"]
-            if any(i not in num for i in inputs):  # type: ignore[union-attr]
+            inputs = cast("list[str]", rec[name]["input"])  # check_recipe checked it is one
+            if any(i not in num for i in inputs):
                 late = name
                 break
             num[name] = len(ops)
             ops.append(OPS.index(str(rec[name]["op"])))
-            edges.extend((num[i], num[name]) for i in inputs)  # type: ignore[union-attr]
+            edges.extend((num[i], num[name]) for i in inputs)
         if late is None:
             break
         order.remove(late)
@@ -228,7 +229,7 @@ def canonical_compact(arch: Compact) -> Compact:
 
 
 # ------------------------------------------------------------------- space
-class NLPSpace(SearchSpace):
+class NLPSpace(SearchSpace[Compact]):
     """NAS-Bench-NLP (Klyuchnikov et al. 2020, "NAS-Bench-NLP: Neural Architecture Search Benchmark
     for Natural Language Processing"); with ``max_nodes=12`` the NLP11 space of NAS-Bench-x11
     (Yan et al. 2021).
@@ -411,7 +412,7 @@ def generate_recipe(
 ) -> dict[str, dict[str, object]] | None:
     """One draw of the NAS-Bench-NLP generator; None when the draw fails its sanity checks."""
     prev = [f"h_prev_{i}" for i in range(hidden_tuple_size)]
-    recipe: dict[str, dict[str, object]] = {}
+    recipe: dict[str, dict[str, Any]] = {}
     activated: list[str] = []
     i = 0
     main_ops = ("linear", "blend", "elementwise_prod", "elementwise_sum")
@@ -438,7 +439,7 @@ def generate_recipe(
     picks = rng.choice(len(names), size=hidden_tuple_size, replace=False)
     rename = {names[j]: f"h_new_{m}" for m, j in enumerate(picks)}
     recipe = {
-        rename.get(k, k): {"op": v["op"], "input": [rename.get(x, x) for x in v["input"]]}  # type: ignore[union-attr]
+        rename.get(k, k): {"op": v["op"], "input": [rename.get(x, x) for x in v["input"]]}
         for k, v in recipe.items()
     }
     keep, stack = set(), [f"h_new_{m}" for m in range(hidden_tuple_size)]
@@ -447,12 +448,12 @@ def generate_recipe(
         if node in keep or node not in recipe:
             continue
         keep.add(node)
-        stack.extend(recipe[node]["input"])  # type: ignore[arg-type]
+        stack.extend(recipe[node]["input"])
     recipe = {k: v for k, v in recipe.items() if k in keep}
-    used = {x for v in recipe.values() for x in v["input"]}  # type: ignore[union-attr]
+    used = {x for v in recipe.values() for x in v["input"]}
     if not {"x", *prev} <= used:
         return None
     for m in range(hidden_tuple_size):
-        if any(x.startswith("h_prev") for x in recipe[f"h_new_{m}"]["input"]):  # type: ignore[union-attr]
+        if any(x.startswith("h_prev") for x in recipe[f"h_new_{m}"]["input"]):
             return None
     return recipe

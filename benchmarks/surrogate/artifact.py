@@ -74,7 +74,8 @@ def save_model(model: SurrogateModel, directory: str | os.PathLike[str]) -> Path
         (d / "extra_archs.json").write_text(json.dumps(keys))
     files: dict[str, bytes] = {}
     buf = io.BytesIO()
-    np.savez_compressed(buf, **{k: np.asarray(v, dtype=np.float64) for k, v in arrays.items()})
+    as_f64: dict[str, Any] = {k: np.asarray(v, dtype=np.float64) for k, v in arrays.items()}
+    np.savez_compressed(buf, **as_f64)
     files[ARRAYS] = buf.getvalue()
     for k, v in texts.items():
         files[f"lgb/{k}"] = v.encode()

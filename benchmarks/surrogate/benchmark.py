@@ -6,12 +6,13 @@ import os
 from collections.abc import Sequence
 from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 from numpy.typing import NDArray
 
 from nas_sim.benchmark import Benchmark, BestKnown
+from nas_sim.benchmarks.curve_set import CurveSet
 from nas_sim.benchmarks.surrogate.counter_rng import as_seed_array
 from nas_sim.benchmarks.surrogate.model import SurrogateModel
 from nas_sim.learning_curve import LearningCurve
@@ -146,7 +147,7 @@ class SurrogateBenchmark(Benchmark):
             out[i] = r
         if missing:
             self._add(list(missing), list(missing))
-            for i in np.flatnonzero(out < 0):
+            for i in np.flatnonzero(out < 0).tolist():
                 a = archs[i]
                 out[i] = self._row_of.get(a, -1)
                 if out[i] < 0:
@@ -223,7 +224,9 @@ class SurrogateBenchmark(Benchmark):
         if not self._finite or self.test_metric not in self.metrics:
             return None
         z, _, _ = self._arrays()
-        n = len(self.space.unique_architectures())
+        n = len(
+            cast(Any, self.space).unique_architectures()
+        )  # NB201-like spaces (checked by _finite)
         m = self.model.to_metrics(z[:n])
         sign = 1.0 if self.maximize else -1.0
         i = int(np.argmax(sign * m[self.test_metric][:, -1]))
@@ -237,6 +240,34 @@ class SurrogateBenchmark(Benchmark):
         info = super().describe()
         info.update(kind="surrogate", noise=self.noise, model=self.model.describe())
         return info
+
+    def freeze(self, n_classes: int | None = None, subset_seed: int = 1) -> CurveSet:
+        """A tabular learning-curve set with one curve per class of the space: all classes, or a
+        uniform subset of ``n_classes`` drawn with ``subset_seed``. A complete table with this
+        surrogate's curve shapes shows how table coverage alone changes a comparison.
+
+        Class ``i`` (in the space's order) gets run seed ``i``: the noise depends on the run seed
+        alone, so one shared seed would give every class the same draw (a noiseless table).
+        """
+        classes = list(cast(Any, self.space).unique_architectures())  # NB201-like spaces
+        keep = np.arange(len(classes))
+        if n_classes is not None:
+            if not 1 <= n_classes <= len(classes):
+                raise ValueError(f"freeze needs 1 <= N <= {len(classes)}, got {n_classes}")
+            rng = np.random.default_rng(subset_seed)
+            keep = np.sort(rng.choice(len(classes), n_classes, replace=False))
+        archs = [classes[i] for i in keep]
+        curves = self.curves(archs, keep.tolist())
+        metrics = list(curves[0].values)
+        return CurveSet(
+            space=self.space.name,
+            archs=[self.space.format(a) for a in archs],
+            seeds=np.zeros(len(archs), dtype=np.int64),
+            metrics={m: np.array([c.values[m] for c in curves]) for m in metrics},
+            epoch_time_s=np.array([c.epoch_time_s for c in curves]),
+            units={m: self.model.units.get(m, "") for m in metrics},
+            provenance={"name": f"frozen-{self.name}:{n_classes or 'all'}"},
+        )
 
 
 def load(path: str | os.PathLike[str], name: str = "", noise: bool = True) -> SurrogateBenchmark:

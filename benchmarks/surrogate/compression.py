@@ -221,4 +221,7 @@ class VAECompression:
         return obj
 
 
-COMPRESSIONS = {"svd": SVDCompression, "vae": VAECompression}
+COMPRESSIONS: dict[str, type[SVDCompression] | type[VAECompression]] = {
+    "svd": SVDCompression,
+    "vae": VAECompression,
+}

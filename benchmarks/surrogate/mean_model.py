@@ -43,7 +43,7 @@ class LGBMeanModel:
         feature_fraction: float = 0.9,
         n_threads: int = 1,
     ) -> None:
-        self.params = dict(
+        self.params: dict[str, Any] = dict(
             n_estimators=int(n_estimators),
             num_leaves=int(num_leaves),
             learning_rate=float(learning_rate),
@@ -121,7 +121,7 @@ class MLPMeanModel:
         weight_decay: float = 1e-4,
         batch_size: int = 128,
     ) -> None:
-        self.params = dict(
+        self.params: dict[str, Any] = dict(
             hidden=int(hidden),
             n_layers=int(n_layers),
             epochs=int(epochs),

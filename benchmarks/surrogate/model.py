@@ -237,7 +237,7 @@ class SurrogateModel:
         out["epoch_time_s"] = self.predict_epoch_time(x)
         return out
 
-    def sample(self, x: Array, run_seeds: Sequence[int] | Array) -> dict[str, Array]:
+    def sample(self, x: Array, run_seeds: Sequence[int] | NDArray[Any]) -> dict[str, Array]:
         """Noisy curves: run ``i`` gets the noise keyed by ``run_seeds[i]``."""
         from nas_sim.benchmarks.surrogate.counter_rng import as_seed_array
 
@@ -345,84 +345,21 @@ def fit_surrogate(
     rng = np.random.default_rng(seed)
     g = group_runs(curve_set, sp)
     e = curve_set.max_epochs
-
-    # joint standardised space
-    y_runs = np.hstack([curve_set.metrics[m] for m in mets])
-    y_arch = arch_means(y_runs, g)
-    offset = y_arch.mean(axis=0)
-    scale = np.array(
-        [
-            max(float(np.std(y_arch[:, i * e : (i + 1) * e] - offset[i * e : (i + 1) * e])), 1e-8)
-            for i in range(len(mets))
-        ]
-    )
-    rep = np.repeat(scale, e)
-    z_runs = (y_runs - offset) / rep
-    z_arch = (y_arch - offset) / rep
-
-    # features
-    x_enc = encode(sp, g.archs, enc_kind)
-    extra_metrics: dict[str, int] = {}
-    extra_arch = np.zeros((len(g.archs), 0))
-    if isinstance(extra_features, Mapping):
-        cols = []
-        for m, k in extra_features.items():
-            if m not in curve_set.metrics or not 1 <= int(k) <= e:
-                raise SurrogateError(
-                    f"extra feature {m!r}: {k} epochs is not a metric/epoch count of the set"
-                )
-            cols.append(arch_means(curve_set.metrics[m][:, : int(k)], g))
-            extra_metrics[m] = int(k)
-        extra_arch = np.hstack(cols) if cols else extra_arch
-    elif extra_features is not None:
-        arr = np.asarray(extra_features, dtype=np.float64)
-        if arr.ndim != 2 or arr.shape[0] != curve_set.n_runs:
-            raise SurrogateError(
-                f"extra_features array must have shape ({curve_set.n_runs}, n_extra), got {arr.shape}"
-            )
-        extra_arch = arch_means(arr, g)
-    x = np.hstack([x_enc, extra_arch])
-    spec = FeatureSpec(sp.name, enc_kind, x_enc.shape[1], extra_metrics, extra_arch.shape[1])
-
-    # number of components
-    k_errors: list[float] = []
+    offset, scale, z_runs, z_arch = _standardise(curve_set, mets, g)
+    x, spec, extra_arch = _features(curve_set, sp, g, enc_kind, extra_features)
     multi = np.flatnonzero(g.counts >= 2)
+    k_errors: list[float] = []
     if n_components is None:
-        if len(multi) >= 5:
-            held = np.zeros(len(g.archs), bool)
-            held[rng.choice(multi, max(5, len(multi) // 2), replace=False)] = True
-            test_runs = held[g.run_arch]
-            k, errs = choose_svd_components(
-                z_arch[~held], z_runs[test_runs], z_arch[g.run_arch[test_runs]], max_components
-            )
-        else:
-            perm = rng.permutation(len(g.archs))
-            cut = max(1, len(perm) // 5)
-            zt = z_arch[perm[:cut]]
-            k, errs = choose_svd_components(z_arch[perm[cut:]], zt, zt, max_components)
-        n_components, k_errors = k, errs.tolist()
+        n_components, k_errors = _choose_components(z_runs, z_arch, g, rng, max_components)
     n_components = int(n_components)
     comp = COMPRESSIONS[compression](n_components, **dict(compression_params or {})).fit(
         z_arch, rng
     )
     targets = comp.encode(z_arch)
-
     mean_model = BaggedEnsemble(model, n_members, **dict(model_params or {})).fit(x, targets, rng)
-
-    # noise residuals: seed-to-seed where available, else x11's truncation residuals
-    r, res_arch = _seed_residuals(z_runs, g)
-    residual_kind = "seed"
-    if len(np.unique(res_arch)) < 5:
-        r = z_runs - comp.decode(comp.encode(z_runs))
-        res_arch, residual_kind = g.run_arch, "truncation"
+    r, res_arch, residual_kind = _noise_residuals(z_runs, g, comp)
     noise_model = NOISE_MODELS[noise]().fit(r, x[res_arch], len(mets), rng)
-
-    # runtime: log mean epoch time per architecture × a shared per-epoch profile
-    t_runs = curve_set.epoch_time_s
-    t_mean = t_runs.mean(axis=1)
-    profile = (t_runs / t_mean[:, None]).mean(axis=0)
-    log_t = arch_means(np.log(t_mean)[:, None], g)
-    runtime = BaggedEnsemble("lgb", 1, n_estimators=150, num_leaves=7).fit(x, log_t, rng)
+    runtime, profile = _runtime_model(curve_set, g, x, rng)
 
     extra_table = {k: extra_arch[i] for i, k in enumerate(g.keys)} if spec.n_extra else {}
     info = {
@@ -454,6 +391,102 @@ def fit_surrogate(
         extra_table=extra_table,
         info={**info, "data_sha256": data_hash(curve_set)},
     )
+
+
+def _standardise(
+    curve_set: CurveSet, mets: tuple[str, ...], g: Any
+) -> tuple[Array, Array, Array, Array]:
+    """The joint standardised space: every metric's curves minus the mean architecture curve,
+    over that metric's spread. Returns (offset, scale per metric, z_runs, z_arch)."""
+    e = curve_set.max_epochs
+    y_runs = np.hstack([curve_set.metrics[m] for m in mets])
+    y_arch = arch_means(y_runs, g)
+    offset = y_arch.mean(axis=0)
+    scale = np.array(
+        [
+            max(float(np.std(y_arch[:, i * e : (i + 1) * e] - offset[i * e : (i + 1) * e])), 1e-8)
+            for i in range(len(mets))
+        ]
+    )
+    rep = np.repeat(scale, e)
+    return offset, scale, (y_runs - offset) / rep, (y_arch - offset) / rep
+
+
+def _features(
+    curve_set: CurveSet,
+    sp: SearchSpace,
+    g: Any,
+    enc_kind: str,
+    extra_features: Mapping[str, int] | Array | None,
+) -> tuple[Array, FeatureSpec, Array]:
+    """Per-architecture features: the space's encoding, then any extra features. Returns
+    (x, its FeatureSpec, the extra columns)."""
+    e = curve_set.max_epochs
+    x_enc = encode(sp, g.archs, enc_kind)
+    extra_metrics: dict[str, int] = {}
+    extra_arch = np.zeros((len(g.archs), 0))
+    if isinstance(extra_features, Mapping):
+        cols = []
+        for m, k in extra_features.items():
+            if m not in curve_set.metrics or not 1 <= int(k) <= e:
+                raise SurrogateError(
+                    f"extra feature {m!r}: {k} epochs is not a metric/epoch count of the set"
+                )
+            cols.append(arch_means(curve_set.metrics[m][:, : int(k)], g))
+            extra_metrics[m] = int(k)
+        extra_arch = np.hstack(cols) if cols else extra_arch
+    elif extra_features is not None:
+        arr = np.asarray(extra_features, dtype=np.float64)
+        if arr.ndim != 2 or arr.shape[0] != curve_set.n_runs:
+            raise SurrogateError(
+                f"extra_features array must have shape ({curve_set.n_runs}, n_extra), got {arr.shape}"
+            )
+        extra_arch = arch_means(arr, g)
+    x = np.hstack([x_enc, extra_arch])
+    spec = FeatureSpec(sp.name, enc_kind, x_enc.shape[1], extra_metrics, extra_arch.shape[1])
+    return x, spec, extra_arch
+
+
+def _choose_components(
+    z_runs: Array, z_arch: Array, g: Any, rng: np.random.Generator, max_components: int
+) -> tuple[int, list[float]]:
+    """Components by held-out reconstruction error: held-out architectures with several seeds
+    where there are >= 5, else a random fifth. Returns (k, the error of each candidate k)."""
+    multi = np.flatnonzero(g.counts >= 2)
+    if len(multi) >= 5:
+        held = np.zeros(len(g.archs), bool)
+        held[rng.choice(multi, max(5, len(multi) // 2), replace=False)] = True
+        test_runs = held[g.run_arch]
+        k, errs = choose_svd_components(
+            z_arch[~held], z_runs[test_runs], z_arch[g.run_arch[test_runs]], max_components
+        )
+    else:
+        perm = rng.permutation(len(g.archs))
+        cut = max(1, len(perm) // 5)
+        zt = z_arch[perm[:cut]]
+        k, errs = choose_svd_components(z_arch[perm[cut:]], zt, zt, max_components)
+    return k, errs.tolist()
+
+
+def _noise_residuals(z_runs: Array, g: Any, comp: Any) -> tuple[Array, NDArray[Any], str]:
+    """What the noise model learns: seed-to-seed residuals where >= 5 architectures have several
+    seeds, else x11's truncation residuals. Returns (residuals, their architectures, kind)."""
+    r, res_arch = _seed_residuals(z_runs, g)
+    if len(np.unique(res_arch)) >= 5:
+        return r, res_arch, "seed"
+    return z_runs - comp.decode(comp.encode(z_runs)), g.run_arch, "truncation"
+
+
+def _runtime_model(
+    curve_set: CurveSet, g: Any, x: Array, rng: np.random.Generator
+) -> tuple[BaggedEnsemble, Array]:
+    """Log mean epoch time per architecture (a LightGBM model) × a shared per-epoch profile."""
+    t_runs = curve_set.epoch_time_s
+    t_mean = t_runs.mean(axis=1)
+    profile = (t_runs / t_mean[:, None]).mean(axis=0)
+    log_t = arch_means(np.log(t_mean)[:, None], g)
+    runtime = BaggedEnsemble("lgb", 1, n_estimators=150, num_leaves=7).fit(x, log_t, rng)
+    return runtime, profile
 
 
 __all__ = ["SVDCompression", "SurrogateModel", "fit_surrogate", "SurrogateError", "FeatureSpec"]

@@ -218,7 +218,10 @@ class GaussianKDENoise:
         _, s, vt = np.linalg.svd(c, full_matrices=False)
         var = s**2 / max(len(r) - 1, 1)
         q = int(
-            min(self.max_rank, np.searchsorted(np.cumsum(var) / max(var.sum(), 1e-300), 0.999) + 1)
+            min(
+                self.max_rank,
+                int(np.searchsorted(np.cumsum(var) / max(var.sum(), 1e-300), 0.999)) + 1,
+            )
         )
         d_eff = max(q, 1)
         h = float(len(r) ** (-1.0 / (d_eff + 4)))  # Scott's factor in the effective dimension

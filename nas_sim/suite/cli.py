@@ -117,10 +117,10 @@ def run_cmd(
             raise _error(str(exc)) from exc
     overrides = {}
     for item in benchmark_path:
-        label, sep, path = item.partition("=")
-        if not sep or not label or not path:
+        label, sep, bench_path = item.partition("=")
+        if not sep or not label or not bench_path:
             raise _error(f"--benchmark-path expects LABEL=PATH, got {item!r}")
-        overrides[label] = path
+        overrides[label] = bench_path
     path = resolve_suite_file(suite_file)
     try:
         spec = load_suite(path, benchmark_paths=overrides)

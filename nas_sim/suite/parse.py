@@ -9,7 +9,7 @@ import re
 import sys
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 from nas_sim import registry
 from nas_sim.budget import parse_budget
@@ -162,7 +162,7 @@ class _Parser:
         self.source = source
         self.base_dir = base_dir
 
-    def fail(self, key: str, msg: str) -> None:
+    def fail(self, key: str, msg: str) -> NoReturn:
         raise SuiteSpecError(f"{self.source}: {key}: {msg}")
 
     def keys(self, table: Mapping[str, Any], allowed: set[str], where: str) -> None:
@@ -273,7 +273,7 @@ class _Parser:
         requires = b.get("requires", "")
         if label is not None and not isinstance(label, str):
             self.fail(f"{where} label", f"expected a string, got {label!r}")
-        if label in overrides:
+        if label is not None and label in overrides:
             path, name = overrides[label], None
         if (name is None) == (path is None):
             self.fail(

@@ -333,7 +333,7 @@ def test_shipped_mnist1d_surrogate_loads_and_answers_every_class() -> None:
 
 
 def test_shipped_mnist1d_surrogate_is_fitted_on_the_shipped_curve_set() -> None:
-    """A grown or edited curve set must be followed by a refit (python -m nas_sim.benchmarks.surrogate.build
+    """A grown or edited curve set must be followed by a refit (python -m nas_sim.benchmarks.offline.surrogates
     mnist1d); otherwise the surrogate and the tabular benchmark silently describe different data."""
     from nas_sim.benchmarks.curve_set import read_curve_set
     from nas_sim.benchmarks.embedded import MNIST1D_SET
@@ -346,5 +346,30 @@ def test_shipped_mnist1d_surrogate_is_fitted_on_the_shipped_curve_set() -> None:
     shipped = read_manifest(MNIST1D_SURROGATE)["data_sha256"]
     assert shipped == data_hash(read_curve_set(MNIST1D_SET)), (
         "benchmarks/data/surrogates/mnist1d_nb201 was fitted on another version of the MNIST-1D "
-        "curve set; rerun `python -m nas_sim.benchmarks.surrogate.build mnist1d`"
+        "curve set; rerun `python -m nas_sim.benchmarks.offline.surrogates mnist1d`"
     )
+
+
+def test_freeze_gives_a_table_of_the_surrogate_curves(tiny: SurrogateBenchmark) -> None:
+    """``freeze(n)``: n distinct classes, class i's row is the surrogate's curve with run seed i,
+    classes get different noise, the table is a valid tabular benchmark, and it is reproducible."""
+    from nas_sim.benchmarks.tabular import TabularBenchmark
+
+    cs = tiny.freeze(40)
+    cs.validate("frozen")
+    classes = list(tiny.space.unique_architectures())  # type: ignore[attr-defined]
+    archs = [tiny.space.parse(a) for a in cs.archs]
+    assert len(set(archs)) == 40 and all(a in classes for a in archs)
+    for row, arch in enumerate(archs[:5]):
+        want = tiny.curve(arch, classes.index(arch))
+        np.testing.assert_array_equal(cs.metrics["val_accuracy"][row], want["val_accuracy"])
+    noise = cs.metrics["val_accuracy"] - np.stack(
+        [tiny.mean_curves([a])["val_accuracy"][0] for a in archs]
+    )
+    assert np.std(noise[:, -1]) > 0  # not one shared noise draw
+    table = TabularBenchmark(cs, name="frozen")
+    assert table.curve(archs[3], 0)["val_accuracy"][-1] == cs.metrics["val_accuracy"][3, -1]
+    again = tiny.freeze(40)
+    np.testing.assert_array_equal(again.metrics["val_accuracy"], cs.metrics["val_accuracy"])
+    with pytest.raises(ValueError, match="1 <= N <= 6466, got 0"):
+        tiny.freeze(0)

@@ -334,7 +334,7 @@ def import_nats(
     else:
         data = load_pickle(path, trust=trust)
         infos = data.get("arch2infos") if isinstance(data, Mapping) else None
-        if not isinstance(infos, Mapping):
+        if not isinstance(data, Mapping) or not isinstance(infos, Mapping):
             raise DataImportError(f"{path.name}: missing field 'arch2infos'")
         archs = list(data.get("meta_archs", []))
         for index, per_hp in infos.items():

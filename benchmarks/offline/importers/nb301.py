@@ -13,7 +13,9 @@ import json
 import math
 import os
 from collections import Counter
+from collections.abc import Mapping
 from pathlib import Path
+from typing import cast
 
 import numpy as np
 
@@ -89,8 +91,8 @@ def import_nb301(
                 raise DataImportError(msg) from exc
             report.skip(name, f"malformed: {msg}")
             continue
-        lc = data["learning_curves"]
-        curves = {m: [float(x) for x in lc[k]] for k, m in _CURVES.items() if k in lc}  # type: ignore[union-attr]
+        lc = cast("Mapping[str, list[float]]", data["learning_curves"])  # _read checked the schema
+        curves = {m: [float(x) for x in lc[k]] for k, m in _CURVES.items() if k in lc}
         final_test = float(data["test_accuracy"])  # type: ignore[arg-type]
         bad = [m for m, v in curves.items() if not all(math.isfinite(x) for x in v)]
         if bad or not math.isfinite(final_test):

@@ -90,7 +90,7 @@ def import_nlp_logs(
                 raise
             report.skip(f.name, f"malformed: {exc}")
     if max_epochs is None:
-        declared = Counter(int(d["epochs"]) for _, d in parsed if isinstance(d.get("epochs"), int))
+        declared = Counter(int(e) for _, d in parsed if isinstance(e := d.get("epochs"), int))
         max_epochs = declared.most_common(1)[0][0] if declared else 50
     corpora = Counter(str(d.get("data", "?")) for _, d in parsed)
     if len(corpora) > 1:

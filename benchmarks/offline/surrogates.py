@@ -1,7 +1,7 @@
 """Build the surrogates shipped in the package.
 
-python -m nas_sim.benchmarks.surrogate.build tiny      # from synthetic curves, for tests (< 1 MB)
-python -m nas_sim.benchmarks.surrogate.build mnist1d   # from the MNIST-1D × NB201 curve set
+python -m nas_sim.benchmarks.offline.surrogates tiny      # from synthetic curves, for tests (< 1 MB)
+python -m nas_sim.benchmarks.offline.surrogates mnist1d   # from the MNIST-1D × NB201 curve set
 """
 
 from __future__ import annotations
