@@ -41,7 +41,7 @@ TARGETS: dict[str, tuple[float | None, float | None]] = {
 }
 
 
-def _rho(a: Sequence[float], b: Sequence[float]) -> float:
+def _rho(a: Sequence[float] | np.ndarray, b: Sequence[float] | np.ndarray) -> float:
     if len(a) < 3:
         return float("nan")
     return float(spearmanr(a, b).statistic)
@@ -165,10 +165,11 @@ def check_targets(stats: dict[str, Any]) -> dict[str, bool]:
     out = {}
     for key, (lo, hi) in TARGETS.items():
         v = stats.get(key)
-        ok = v is not None and np.isfinite(v)
-        if ok and lo is not None:
-            ok = v >= lo
-        if ok and hi is not None:
-            ok = v < hi if key == "best_mean" else v <= hi
+        if v is None or not np.isfinite(v):
+            out[key] = False
+            continue
+        ok = lo is None or v >= lo
+        if hi is not None:
+            ok = ok and (v < hi if key == "best_mean" else v <= hi)
         out[key] = bool(ok)
     return out

@@ -181,9 +181,9 @@ def _train(
             c["test_accuracy"].append(test[1][k])
     records = []
     for s, c in zip(seeds, curves):
-        for k in ("train_loss", "val_loss", "test_loss"):
+        for name in ("train_loss", "val_loss", "test_loss"):
             # a diverged run is recorded with a large finite loss so the curve set stays valid
-            c[k] = [v if np.isfinite(v) else 1e6 for v in c[k]]
+            c[name] = [v if np.isfinite(v) else 1e6 for v in c[name]]
         records.append(
             {
                 "params": params,

@@ -28,6 +28,15 @@ from nas_sim.benchmarks.mnist1d.network import (
     cell_forward,
 )
 
+Sources = list[tuple[torch.Tensor, list[torch.Tensor]]]
+
+
+def _present(t: torch.Tensor | None) -> torch.Tensor:
+    """A tensor the plain network always has (affine batch norm, running stats, a head bias)."""
+    if t is None:
+        raise ValueError("expected the plain network's affine batch norm and biased head")
+    return t
+
 
 class BatchedConv1d(nn.Module):
     """G ``nn.Conv1d`` of equal shape as one bmm; weight (G, out, in·kernel), input (G, C, B, L)."""
@@ -43,14 +52,15 @@ class BatchedConv1d(nn.Module):
         self.weight = nn.Parameter(
             torch.stack([c.weight.detach().reshape(c.out_channels, -1) for c in convs]).clone()
         )
+        biases = [c.bias for c in convs if c.bias is not None]
         self.bias = (
-            None
-            if c0.bias is None
-            else nn.Parameter(torch.stack([c.bias.detach() for c in convs])[..., None].clone())
+            nn.Parameter(torch.stack([b.detach() for b in biases])[..., None].clone())
+            if len(biases) == len(convs)
+            else None
         )
-        self.sources = [(self.weight, [c.weight for c in convs])]
+        self.sources: Sources = [(self.weight, [c.weight for c in convs])]
         if self.bias is not None:
-            self.sources.append((self.bias, [c.bias for c in convs]))
+            self.sources.append((self.bias, biases))
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         g, c, b, length = x.shape
@@ -77,22 +87,24 @@ class BatchedBatchNorm(nn.Module):
         super().__init__()
         n0 = norms[0]
         self.momentum, self.eps = n0.momentum, n0.eps
-        self.weight = nn.Parameter(torch.cat([n.weight.detach() for n in norms]).clone())
-        self.bias = nn.Parameter(torch.cat([n.bias.detach() for n in norms]).clone())
-        self.register_buffer("running_mean", torch.cat([n.running_mean for n in norms]).clone())
-        self.register_buffer("running_var", torch.cat([n.running_var for n in norms]).clone())
-        self.sources = [
-            (getattr(self, k), [getattr(n, k) for n in norms])
+        parts = {
+            k: [_present(getattr(n, k)) for n in norms]
             for k in ("weight", "bias", "running_mean", "running_var")
-        ]
+        }
+        self.weight = nn.Parameter(torch.cat([w.detach() for w in parts["weight"]]).clone())
+        self.bias = nn.Parameter(torch.cat([b.detach() for b in parts["bias"]]).clone())
+        self.register_buffer("running_mean", torch.cat(parts["running_mean"]).clone())
+        self.register_buffer("running_var", torch.cat(parts["running_var"]).clone())
+        self.sources: Sources = [(self.get_parameter(k), parts[k]) for k in ("weight", "bias")]
+        self.sources += [(self.get_buffer(k), parts[k]) for k in ("running_mean", "running_var")]
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         g, c, b, length = x.shape
         # (1, G·C, B·L): each channel's batch statistics reduce over one contiguous row
         out = F.batch_norm(
             x.reshape(1, g * c, b * length),
-            self.running_mean,
-            self.running_var,
+            self.get_buffer("running_mean"),
+            self.get_buffer("running_var"),
             self.weight,
             self.bias,
             self.training,
@@ -165,7 +177,8 @@ def batch_modules(mods: Sequence[nn.Module]) -> nn.Module:
     if isinstance(m0, ResidualReduction1d):
         return BatchedReduction(mods)  # type: ignore[arg-type]
     if isinstance(m0, nn.Sequential):
-        return nn.Sequential(*(batch_modules([m[i] for m in mods]) for i in range(len(m0))))
+        seqs = [m for m in mods if isinstance(m, nn.Sequential)]
+        return nn.Sequential(*(batch_modules([m[i] for m in seqs]) for i in range(len(m0))))
     raise TypeError(f"no batched equivalent for {type(m0).__name__}")
 
 
@@ -194,9 +207,9 @@ class SeedBatchedNet(nn.Module):
             torch.stack([n.classifier.bias.detach() for n in nets])[..., None].clone()
         )
         self.copies = len(nets)
-        self.head_sources = [
-            (self.head_weight, [n.classifier.weight for n in nets]),
-            (self.head_bias, [n.classifier.bias for n in nets]),
+        self.head_sources: Sources = [
+            (self.head_weight, [_present(n.classifier.weight) for n in nets]),
+            (self.head_bias, [_present(n.classifier.bias) for n in nets]),
         ]
 
     @torch.no_grad()
@@ -205,7 +218,7 @@ class SeedBatchedNet(nn.Module):
 
         Batched tensors are laid out copy-major, so copy ``g`` is row ``g`` of ``reshape(G, -1)``.
         """
-        pairs = list(self.head_sources)
+        pairs: Sources = list(self.head_sources)
         for m in self.modules():
             pairs.extend(getattr(m, "sources", ()))
         for batched, plain in pairs:
