@@ -22,9 +22,9 @@ import time
 from dataclasses import replace
 from pathlib import Path
 
-from nas_sim.benchmarks.mnist1d.design import load_design
-from nas_sim.benchmarks.mnist1d.generator import generate, runs_dir
-from nas_sim.benchmarks.mnist1d.plan import pilot_plan, sparse_cell_strings
+from nas_sim.benchmarks.offline.mnist1d.design import load_design
+from nas_sim.benchmarks.offline.mnist1d.generator import generate, runs_dir
+from nas_sim.benchmarks.offline.mnist1d.plan import pilot_plan, sparse_cell_strings
 from nas_sim.benchmarks.spaces.nb201 import NB201Space
 
 

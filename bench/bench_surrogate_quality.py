@@ -94,7 +94,7 @@ def nlp_set() -> tuple[Any, Any, np.ndarray]:
 
 def without_sparse_cells(cs: Any) -> Any:
     """The set minus every run of the MNIST-1D plan's hand-picked sparse cells (canonical)."""
-    from nas_sim.benchmarks.mnist1d.plan import SPARSE_CELLS
+    from nas_sim.benchmarks.offline.mnist1d.plan import SPARSE_CELLS
     from nas_sim.benchmarks.spaces.nb201 import NB201Space
     from nas_sim.benchmarks.surrogate.evaluate import subset
 

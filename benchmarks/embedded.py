@@ -10,16 +10,10 @@ Result files record the version and the SHA-256 of the data.
 from __future__ import annotations
 
 import os
-from pathlib import Path
 
+from nas_sim.benchmarks.shipped import MNIST1D_SETS
 from nas_sim.benchmarks.tabular import TabularBenchmark
 
-_DATA = Path(__file__).parent / "data"
-#: The MNIST-1D × NB201 learning-curve sets, by version.
-MNIST1D_SETS = {
-    "v1": _DATA / "mnist1d_nb201" / "curves.parquet",
-    "v2": _DATA / "mnist1d_v2" / "curves.parquet",
-}
 #: the version ``mnist1d`` names
 MNIST1D_DEFAULT_VERSION = "v1"
 MNIST1D_SET = MNIST1D_SETS[MNIST1D_DEFAULT_VERSION]

@@ -2,6 +2,7 @@
 
 ``importers/`` turns NAS benchmark files into learning-curve sets; ``x11/`` builds the
 NAS-Bench-x11 tabular and surrogate benchmarks from them; ``surrogates.py`` refits the surrogates
-shipped in the package. (The MNIST-1D generator still lives in
-``benchmarks/mnist1d/``.) Everything else in ``benchmarks/`` is runtime code.
+shipped in the package; ``mnist1d/`` generates the embedded MNIST-1D tables (network, trainers,
+designs, pilots, shards, assembly, data card). Everything else in ``benchmarks/`` is runtime code,
+and ``benchmarks/shipped.py`` owns the paths of every file the package ships.
 """

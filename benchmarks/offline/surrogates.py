@@ -10,7 +10,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from nas_sim.benchmarks.surrogate.benchmark import MNIST1D_SURROGATE, TINY_SURROGATE
+from nas_sim.benchmarks.shipped import MNIST1D_SURROGATE, TINY_SURROGATE
 from nas_sim.benchmarks.surrogate.model import SurrogateModel, fit_surrogate
 
 #: The MNIST-1D configuration: the best cell of the ablation in docs/surrogates.md.

@@ -13,6 +13,7 @@ from numpy.typing import NDArray
 
 from nas_sim.benchmark import Benchmark, BestKnown
 from nas_sim.benchmarks.curve_set import CurveSet
+from nas_sim.benchmarks.shipped import MNIST1D_SURROGATE, TINY_SURROGATE
 from nas_sim.benchmarks.surrogate.counter_rng import as_seed_array
 from nas_sim.benchmarks.surrogate.model import SurrogateModel
 from nas_sim.learning_curve import LearningCurve
@@ -20,12 +21,8 @@ from nas_sim.search_space import Architecture, SearchSpace
 
 Array = NDArray[np.float64]
 
-#: Surrogates shipped in the package.
-DATA = Path(__file__).resolve().parent.parent / "data" / "surrogates"
-MNIST1D_SURROGATE = DATA / "mnist1d_nb201"
 #: which embedded MNIST-1D table the shipped surrogate was fitted on
 MNIST1D_SURROGATE_VERSION = "v1"
-TINY_SURROGATE = DATA / "tiny_synthetic"
 #: Spaces with at most this many isomorphism classes get every class predicted once, up front.
 _TABLE_LIMIT = 50_000
 

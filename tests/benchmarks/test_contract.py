@@ -11,7 +11,7 @@ import pytest
 
 from nas_sim import registry
 from nas_sim.benchmark import BestKnown
-from nas_sim.benchmarks.surrogate.benchmark import TINY_SURROGATE
+from nas_sim.benchmarks.shipped import TINY_SURROGATE
 from nas_sim.benchmarks.synthetic import synthetic
 from nas_sim.benchmarks.tabular import TabularBenchmark
 from nas_sim.learning_curve import LearningCurve

@@ -9,9 +9,9 @@ import numpy as np
 import pytest
 
 from nas_sim.benchmarks.curve_set import read_curve_set
-from nas_sim.benchmarks.mnist1d import DATA_DIR, DEFAULT_SET_PATH
-from nas_sim.benchmarks.mnist1d.card import compute_stats, render_card
-from nas_sim.benchmarks.mnist1d.epoch_time import EpochTimeModel
+from nas_sim.benchmarks.offline.mnist1d import DATA_DIR, DEFAULT_SET_PATH
+from nas_sim.benchmarks.offline.mnist1d.card import compute_stats, render_card
+from nas_sim.benchmarks.offline.mnist1d.epoch_time import EpochTimeModel
 from nas_sim.benchmarks.spaces.nb201 import NB201Space
 
 

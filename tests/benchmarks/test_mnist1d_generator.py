@@ -20,18 +20,23 @@ pytest.importorskip("mnist1d")
 
 from click.testing import CliRunner  # noqa: E402
 
-from nas_sim.benchmarks.mnist1d.cli import data as data_cli  # noqa: E402
-from nas_sim.benchmarks.mnist1d.data import DataConfig, load_splits  # noqa: E402
-from nas_sim.benchmarks.mnist1d.generator import (  # noqa: E402
+from nas_sim.benchmarks.offline.mnist1d.cli import data as data_cli  # noqa: E402
+from nas_sim.benchmarks.offline.mnist1d.data import DataConfig, load_splits  # noqa: E402
+from nas_sim.benchmarks.offline.mnist1d.generator import (  # noqa: E402
     GeneratorConfig,
     GeneratorError,
     generate,
     run_key,
     runs_dir,
 )
-from nas_sim.benchmarks.mnist1d.network import AvgPool3, NB201Net1d, NetworkConfig, count_params  # noqa: E402
-from nas_sim.benchmarks.mnist1d.plan import SPARSE_CELLS, file_plan, priority_plan  # noqa: E402
-from nas_sim.benchmarks.mnist1d.training import TrainingConfig, resolve_device, train_run  # noqa: E402
+from nas_sim.benchmarks.offline.mnist1d.network import (  # noqa: E402
+    AvgPool3,
+    NB201Net1d,
+    NetworkConfig,
+    count_params,
+)
+from nas_sim.benchmarks.offline.mnist1d.plan import SPARSE_CELLS, file_plan, priority_plan  # noqa: E402
+from nas_sim.benchmarks.offline.mnist1d.training import TrainingConfig, resolve_device, train_run  # noqa: E402
 from nas_sim.benchmarks.spaces.nb201 import NB201Space  # noqa: E402
 
 TINY = GeneratorConfig(
@@ -187,8 +192,8 @@ def test_resume_skips_finished_runs_and_recovers_half_written_output(tmp_path):
 
 def test_build_set_from_partial_runs(tmp_path):
     from nas_sim.benchmarks.curve_set import read_curve_set
-    from nas_sim.benchmarks.mnist1d.assemble import build
-    from nas_sim.benchmarks.mnist1d.card import compute_stats, render_card
+    from nas_sim.benchmarks.offline.mnist1d.assemble import build
+    from nas_sim.benchmarks.offline.mnist1d.card import compute_stats, render_card
 
     generate(JOBS, tmp_path / "runs", TINY, device="cpu", workers=0, log=io.StringIO())
     (runs_dir(tmp_path / "runs") / ".stray.json.x.tmp").write_text("{")  # ignored
@@ -215,7 +220,7 @@ def test_killed_generator_process_resumes(tmp_path):
     cmd = [
         sys.executable,
         "-m",
-        "nas_sim.benchmarks.mnist1d.cli",
+        "nas_sim.benchmarks.offline.mnist1d.cli",
         "generate-mnist1d",
         "--out",
         str(tmp_path),

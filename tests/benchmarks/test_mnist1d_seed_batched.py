@@ -7,13 +7,13 @@ import pytest
 torch = pytest.importorskip("torch")
 pytest.importorskip("mnist1d")
 
-from nas_sim.benchmarks.mnist1d.data import DataConfig, load_splits  # noqa: E402
-from nas_sim.benchmarks.mnist1d.design import design_names, load_design  # noqa: E402
-from nas_sim.benchmarks.mnist1d.generator import GeneratorConfig, GeneratorError, generate  # noqa: E402
-from nas_sim.benchmarks.mnist1d.network import NB201Net1d, NetworkConfig  # noqa: E402
-from nas_sim.benchmarks.mnist1d.seed_batched import train_seeds  # noqa: E402
-from nas_sim.benchmarks.mnist1d.seed_batched_network import SeedBatchedNet  # noqa: E402
-from nas_sim.benchmarks.mnist1d.training import TrainingConfig  # noqa: E402
+from nas_sim.benchmarks.offline.mnist1d.data import DataConfig, load_splits  # noqa: E402
+from nas_sim.benchmarks.offline.mnist1d.design import design_names, load_design  # noqa: E402
+from nas_sim.benchmarks.offline.mnist1d.generator import GeneratorConfig, GeneratorError, generate  # noqa: E402
+from nas_sim.benchmarks.offline.mnist1d.network import NB201Net1d, NetworkConfig  # noqa: E402
+from nas_sim.benchmarks.offline.mnist1d.seed_batched import train_seeds  # noqa: E402
+from nas_sim.benchmarks.offline.mnist1d.seed_batched_network import SeedBatchedNet  # noqa: E402
+from nas_sim.benchmarks.offline.mnist1d.training import TrainingConfig  # noqa: E402
 
 NET = NetworkConfig(stem_channels=4, cells_per_stage=2)
 TRAIN = TrainingConfig(epochs=2, batch_size=40)

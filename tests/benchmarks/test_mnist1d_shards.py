@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from nas_sim.benchmarks.mnist1d.generator import GeneratorError, runs_dir
-from nas_sim.benchmarks.mnist1d.shards import pack, packed_keys, unpack
+from nas_sim.benchmarks.offline.mnist1d.generator import GeneratorError, runs_dir
+from nas_sim.benchmarks.offline.mnist1d.shards import pack, packed_keys, unpack
 
 
 def _folder(path: Path, keys: list[str], config: dict | None = None) -> Path:

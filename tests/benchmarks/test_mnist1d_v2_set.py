@@ -11,8 +11,8 @@ import pytest
 from nas_sim import api
 from nas_sim.benchmarks.curve_set import read_curve_set, sidecar_path
 from nas_sim.benchmarks.embedded import MNIST1D_SETS
-from nas_sim.benchmarks.mnist1d.card import compute_stats, render_card
-from nas_sim.benchmarks.mnist1d.design import load_design
+from nas_sim.benchmarks.offline.mnist1d.card import compute_stats, render_card
+from nas_sim.benchmarks.offline.mnist1d.design import load_design
 from nas_sim.benchmarks.spaces.nb201 import NB201Space
 
 V2 = MNIST1D_SETS["v2"]

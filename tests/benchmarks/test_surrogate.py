@@ -312,7 +312,7 @@ def test_not_an_artifact_is_rejected(tmp_path: Path) -> None:
 
 
 def test_shipped_mnist1d_surrogate_loads_and_answers_every_class() -> None:
-    from nas_sim.benchmarks.surrogate.benchmark import MNIST1D_SURROGATE
+    from nas_sim.benchmarks.shipped import MNIST1D_SURROGATE
 
     if not (MNIST1D_SURROGATE / "manifest.json").is_file():
         pytest.skip("the MNIST-1D surrogate has not been built")
@@ -336,9 +336,10 @@ def test_shipped_mnist1d_surrogate_is_fitted_on_the_shipped_curve_set() -> None:
     """A grown or edited curve set must be followed by a refit (python -m nas_sim.benchmarks.offline.surrogates
     mnist1d); otherwise the surrogate and the tabular benchmark silently describe different data."""
     from nas_sim.benchmarks.curve_set import read_curve_set
-    from nas_sim.benchmarks.embedded import MNIST1D_SET
+    from nas_sim.benchmarks.embedded import MNIST1D_DEFAULT_VERSION, MNIST1D_SET
+    from nas_sim.benchmarks.shipped import MNIST1D_SURROGATE
     from nas_sim.benchmarks.surrogate.artifact import read_manifest
-    from nas_sim.benchmarks.surrogate.benchmark import MNIST1D_SURROGATE
+    from nas_sim.benchmarks.surrogate.benchmark import MNIST1D_SURROGATE_VERSION
     from nas_sim.benchmarks.surrogate.model import data_hash
 
     if not (MNIST1D_SURROGATE / "manifest.json").is_file():
@@ -348,6 +349,8 @@ def test_shipped_mnist1d_surrogate_is_fitted_on_the_shipped_curve_set() -> None:
         "benchmarks/data/surrogates/mnist1d_nb201 was fitted on another version of the MNIST-1D "
         "curve set; rerun `python -m nas_sim.benchmarks.offline.surrogates mnist1d`"
     )
+    # the version result files record for the surrogate is the one it was fitted on
+    assert MNIST1D_SURROGATE_VERSION == MNIST1D_DEFAULT_VERSION
 
 
 def test_freeze_gives_a_table_of_the_surrogate_curves(tiny: SurrogateBenchmark) -> None:

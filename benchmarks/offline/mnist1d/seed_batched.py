@@ -31,16 +31,16 @@ import torch
 from torch import nn
 from torch.nn.utils.fusion import fuse_conv_bn_eval
 
-from nas_sim.benchmarks.mnist1d.data import Splits
-from nas_sim.benchmarks.mnist1d.network import (
+from nas_sim.benchmarks.offline.mnist1d.data import Splits
+from nas_sim.benchmarks.offline.mnist1d.network import (
     Arch201,
     NB201Net1d,
     NetworkConfig,
     count_flops,
     count_params,
 )
-from nas_sim.benchmarks.mnist1d.seed_batched_network import SeedBatchedNet
-from nas_sim.benchmarks.mnist1d.training import (
+from nas_sim.benchmarks.offline.mnist1d.seed_batched_network import SeedBatchedNet
+from nas_sim.benchmarks.offline.mnist1d.training import (
     TrainingConfig,
     device_label,
     epoch_batches,

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from nas_sim.atomic import atomic_write_bytes, atomic_write_text
-from nas_sim.benchmarks.mnist1d.generator import GeneratorError, runs_dir
+from nas_sim.benchmarks.offline.mnist1d.generator import GeneratorError, runs_dir
 
 CONFIG_NAME = "config.json"
 

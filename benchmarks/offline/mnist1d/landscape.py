@@ -26,8 +26,8 @@ from typing import Any
 import numpy as np
 from scipy.stats import spearmanr
 
-from nas_sim.benchmarks.mnist1d.epoch_time import fit_epoch_time
-from nas_sim.benchmarks.mnist1d.network import live_edges
+from nas_sim.benchmarks.offline.mnist1d.epoch_time import fit_epoch_time
+from nas_sim.benchmarks.offline.mnist1d.network import live_edges
 from nas_sim.benchmarks.spaces.nb201 import NB201Space
 
 #: The targets a design must meet on its pilot (issue "mnist1d v2").

@@ -16,9 +16,9 @@ from typing import Any
 import numpy as np
 
 from nas_sim.benchmarks.curve_set import CurveSet, write_curve_set
-from nas_sim.benchmarks.mnist1d.epoch_time import fit_epoch_time
-from nas_sim.benchmarks.mnist1d.generator import GeneratorConfig, runs_dir
-from nas_sim.benchmarks.mnist1d.network import live_edges
+from nas_sim.benchmarks.offline.mnist1d.epoch_time import fit_epoch_time
+from nas_sim.benchmarks.offline.mnist1d.generator import GeneratorConfig, runs_dir
+from nas_sim.benchmarks.offline.mnist1d.network import live_edges
 from nas_sim.benchmarks.spaces.nb201 import NB201Space
 from nas_sim.learning_curve import METRICS
 
@@ -186,8 +186,8 @@ def build(
     ``design`` names the design the runs were made with; the runs' config must be that design's
     (so a version's set is never built from another design's runs), and the set records it.
     """
-    from nas_sim.benchmarks.mnist1d.card import write_card
-    from nas_sim.benchmarks.mnist1d.design import load_design
+    from nas_sim.benchmarks.offline.mnist1d.card import write_card
+    from nas_sim.benchmarks.offline.mnist1d.design import load_design
 
     config, records = load_runs(runs_folder)
     named = None

@@ -17,8 +17,8 @@ import numpy as np
 import torch
 from torch import nn
 
-from nas_sim.benchmarks.mnist1d.data import Splits
-from nas_sim.benchmarks.mnist1d.network import (
+from nas_sim.benchmarks.offline.mnist1d.data import Splits
+from nas_sim.benchmarks.offline.mnist1d.network import (
     Arch201,
     NB201Net1d,
     NetworkConfig,

@@ -8,7 +8,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-#: Folder of the packaged data set (curves.parquet, curves.json, DATA_CARD.md, stats.json).
-DATA_DIR: Path = Path(__file__).resolve().parent.parent / "data" / "mnist1d_nb201"
-#: The packaged learning-curve set, read by the ``mnist1d`` tabular benchmark.
-DEFAULT_SET_PATH: Path = DATA_DIR / "curves.parquet"
+from nas_sim.benchmarks.shipped import MNIST1D_SETS
+
+#: Folder of the packaged v1 data set (curves.parquet, curves.json, DATA_CARD.md, stats.json).
+DATA_DIR: Path = MNIST1D_SETS["v1"].parent
+#: The packaged v1 learning-curve set.
+DEFAULT_SET_PATH: Path = MNIST1D_SETS["v1"]

@@ -20,7 +20,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from nas_sim.benchmarks.mnist1d.network import (
+from nas_sim.benchmarks.offline.mnist1d.network import (
     AvgPool3,
     Cell1d,
     NB201Net1d,

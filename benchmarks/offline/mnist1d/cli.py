@@ -68,11 +68,11 @@ def generate_mnist1d(
     """Train NB201 cells on MNIST-1D; resumable (rerun the same command to continue)."""
     from dataclasses import replace
 
-    from nas_sim.benchmarks.mnist1d.design import load_design
-    from nas_sim.benchmarks.mnist1d.generator import GeneratorError, generate
-    from nas_sim.benchmarks.mnist1d.plan import file_plan, priority_plan
-    from nas_sim.benchmarks.mnist1d.shards import unpack
-    from nas_sim.benchmarks.mnist1d.training import resolve_device
+    from nas_sim.benchmarks.offline.mnist1d.design import load_design
+    from nas_sim.benchmarks.offline.mnist1d.generator import GeneratorError, generate
+    from nas_sim.benchmarks.offline.mnist1d.plan import file_plan, priority_plan
+    from nas_sim.benchmarks.offline.mnist1d.shards import unpack
+    from nas_sim.benchmarks.offline.mnist1d.training import resolve_device
 
     seed_list = _parse_seeds(seeds)
     try:
@@ -142,11 +142,11 @@ def pilot_mnist1d(
     print its landscape statistics against the targets; resumable. Writes OUT/pilot_stats.json."""
     import json
 
-    from nas_sim.benchmarks.mnist1d.assemble import AssembleError, load_runs
-    from nas_sim.benchmarks.mnist1d.design import load_design
-    from nas_sim.benchmarks.mnist1d.generator import GeneratorError, generate
-    from nas_sim.benchmarks.mnist1d.landscape import TARGETS, check_targets, landscape_stats
-    from nas_sim.benchmarks.mnist1d.plan import pilot_plan, sparse_cell_strings
+    from nas_sim.benchmarks.offline.mnist1d.assemble import AssembleError, load_runs
+    from nas_sim.benchmarks.offline.mnist1d.design import load_design
+    from nas_sim.benchmarks.offline.mnist1d.generator import GeneratorError, generate
+    from nas_sim.benchmarks.offline.mnist1d.landscape import TARGETS, check_targets, landscape_stats
+    from nas_sim.benchmarks.offline.mnist1d.plan import pilot_plan, sparse_cell_strings
     from nas_sim.benchmarks.spaces.nb201 import NB201Space
 
     seed_list = _parse_seeds(seeds)
@@ -200,8 +200,8 @@ def pilot_mnist1d(
 @click.option("--shards", required=True, type=click.Path(path_type=Path), help="shard folder")
 def pack_runs(runs_folder: Path, shards: Path) -> None:
     """Pack finished runs that no shard holds into a new shard (commit it to keep the progress)."""
-    from nas_sim.benchmarks.mnist1d.generator import GeneratorError
-    from nas_sim.benchmarks.mnist1d.shards import pack, packed_keys
+    from nas_sim.benchmarks.offline.mnist1d.generator import GeneratorError
+    from nas_sim.benchmarks.offline.mnist1d.shards import pack, packed_keys
 
     try:
         path = pack(runs_folder, shards)
@@ -240,8 +240,8 @@ def build_set(
 ) -> None:
     """Assemble finished runs into curves.parquet (+ sidecar), DATA_CARD.md and stats.json."""
     from nas_sim.benchmarks.embedded import MNIST1D_SETS
-    from nas_sim.benchmarks.mnist1d.assemble import AssembleError, build
-    from nas_sim.benchmarks.mnist1d.generator import GeneratorError
+    from nas_sim.benchmarks.offline.mnist1d.assemble import AssembleError, build
+    from nas_sim.benchmarks.offline.mnist1d.generator import GeneratorError
 
     if out is None:
         if design not in MNIST1D_SETS:

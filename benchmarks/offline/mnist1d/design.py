@@ -11,9 +11,10 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from nas_sim.benchmarks.mnist1d.generator import GeneratorConfig, GeneratorError
+from nas_sim.benchmarks.offline.mnist1d.generator import GeneratorConfig, GeneratorError
+from nas_sim.benchmarks.shipped import MNIST1D_DESIGNS_DIR
 
-DESIGNS_DIR = Path(__file__).resolve().parent / "designs"
+DESIGNS_DIR = MNIST1D_DESIGNS_DIR
 
 
 def design_names() -> list[str]:

@@ -20,9 +20,9 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from nas_sim.atomic import atomic_write_text
-from nas_sim.benchmarks.mnist1d.data import DataConfig, Splits
-from nas_sim.benchmarks.mnist1d.network import Arch201, NetworkConfig
-from nas_sim.benchmarks.mnist1d.training import TrainingConfig
+from nas_sim.benchmarks.offline.mnist1d.data import DataConfig, Splits
+from nas_sim.benchmarks.offline.mnist1d.network import Arch201, NetworkConfig
+from nas_sim.benchmarks.offline.mnist1d.training import TrainingConfig
 from nas_sim.benchmarks.spaces.nb201 import NB201Space
 
 Job = tuple[Arch201, int]
@@ -149,8 +149,8 @@ def _init_worker(config: GeneratorConfig, device: str, out: str) -> None:
     os.environ.setdefault("CUBLAS_WORKSPACE_CONFIG", ":4096:8")  # needed by deterministic cuBLAS
     import torch
 
-    from nas_sim.benchmarks.mnist1d.data import load_splits
-    from nas_sim.benchmarks.mnist1d.training import resolve_device
+    from nas_sim.benchmarks.offline.mnist1d.data import load_splits
+    from nas_sim.benchmarks.offline.mnist1d.training import resolve_device
 
     torch.set_num_threads(1)
     torch.use_deterministic_algorithms(True, warn_only=True)
@@ -160,8 +160,8 @@ def _init_worker(config: GeneratorConfig, device: str, out: str) -> None:
 
 def _train_group(group: Group) -> list[dict[str, Any]]:
     """Train one cell's seeds (one at a time or batched, as the config says); write each run."""
-    from nas_sim.benchmarks.mnist1d.seed_batched import train_seeds
-    from nas_sim.benchmarks.mnist1d.training import train_run
+    from nas_sim.benchmarks.offline.mnist1d.seed_batched import train_seeds
+    from nas_sim.benchmarks.offline.mnist1d.training import train_run
 
     arch, seeds = group
     cfg: GeneratorConfig = _WORKER["config"]
@@ -224,7 +224,7 @@ def generate(
     finished set is always (nearly) a prefix of the plan; the ``seed-batched`` trainer hands out
     each cell's unfinished seeds as one unit (a run's numbers do not depend on the grouping).
     """
-    from nas_sim.benchmarks.mnist1d.training import resolve_device
+    from nas_sim.benchmarks.offline.mnist1d.training import resolve_device
 
     config = config or GeneratorConfig()
     log = log or sys.stdout
