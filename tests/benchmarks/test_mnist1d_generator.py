@@ -20,7 +20,7 @@ pytest.importorskip("mnist1d")
 
 from click.testing import CliRunner  # noqa: E402
 
-from nas_sim.benchmarks.offline.mnist1d.cli import data as data_cli  # noqa: E402
+from nas_sim.benchmarks.cli import data as data_cli  # noqa: E402
 from nas_sim.benchmarks.offline.mnist1d.data import DataConfig, load_splits  # noqa: E402
 from nas_sim.benchmarks.offline.mnist1d.generator import (  # noqa: E402
     GeneratorConfig,
@@ -220,7 +220,8 @@ def test_killed_generator_process_resumes(tmp_path):
     cmd = [
         sys.executable,
         "-m",
-        "nas_sim.benchmarks.offline.mnist1d.cli",
+        "nas_sim.benchmarks.cli",
+        "data",
         "generate-mnist1d",
         "--out",
         str(tmp_path),

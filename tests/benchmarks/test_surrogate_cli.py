@@ -10,8 +10,8 @@ import numpy as np
 import pytest
 from click.testing import CliRunner
 
+from nas_sim.benchmarks.cli import surrogate
 from nas_sim.benchmarks.curve_set import write_curve_set
-from nas_sim.benchmarks.surrogate.cli import surrogate
 from nas_sim.benchmarks.surrogate.evaluate import architecture_folds, subset
 from nas_sim.benchmarks.synthetic import synthetic_nb201_set
 
@@ -113,7 +113,7 @@ def test_nlp_wikitext2_surrogate_ranks_held_out_cells() -> None:
 
 def test_noise_choices_come_from_the_noise_models() -> None:
     """A new noise model is one class and one NOISE_MODELS entry: the CLI offers it."""
-    from nas_sim.benchmarks.surrogate.cli import surrogate
+    from nas_sim.benchmarks.cli import surrogate
     from nas_sim.benchmarks.surrogate.noise import NOISE_MODELS
 
     (noise,) = [p for p in surrogate.commands["fit"].params if p.name == "noise"]

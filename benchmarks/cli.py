@@ -1,0 +1,862 @@
+"""The command groups nas_sim.benchmarks adds to ``nas-sim``, in one module.
+
+``nas-sim import`` (NAS benchmark files to learning-curve sets), ``nas-sim build`` (the
+NAS-Bench-x11 benchmarks), ``nas-sim surrogate`` (fit, evaluate, inspect surrogates) and
+``nas-sim data`` (generate, pilot, pack and assemble the embedded MNIST-1D tables). Each group is
+registered under the ``nas_sim.cli`` entry-point group; commands import their heavy modules when
+they run, so ``nas-sim --help`` stays fast.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import click
+
+from nas_sim import registry
+from nas_sim.benchmarks.surrogate.noise import NOISE_MODELS
+
+# ---- nas-sim import …: NAS benchmark files to learning-curve sets
+
+
+@click.group("import")
+def import_group() -> None:
+    """Import benchmark data into a learning-curve set (.parquet + .json)."""
+
+
+@import_group.command("csv")
+@click.argument("file", type=click.Path(path_type=Path))
+@click.option("--space", required=True, help="Search space of the arch strings, e.g. nb201.")
+@click.option("--arch-column", required=True, help="Column holding architecture strings.")
+@click.option(
+    "--metric",
+    "metric_specs",
+    multiple=True,
+    required=True,
+    metavar="NAME=COLUMN",
+    help="Metric and its column (or pattern with {epoch}, or JSON-list column).",
+)
+@click.option("--percent", is_flag=True, help="Accuracies in the table are percentages.")
+@click.option("--epoch-time-s", type=float, default=None, help="Seconds per epoch for every run.")
+@click.option("--epoch-time-column", default=None, help="Column of seconds per epoch.")
+@click.option("--seed-column", default=None, help="Column of training seeds (several runs/arch).")
+@click.option("--out", required=True, type=click.Path(dir_okay=False, path_type=Path))
+def import_csv_command(
+    file: Path,
+    space: str,
+    arch_column: str,
+    metric_specs: tuple[str, ...],
+    percent: bool,
+    epoch_time_s: float | None,
+    epoch_time_column: str | None,
+    seed_column: str | None,
+    out: Path,
+) -> None:
+    """Import a CSV table of architecture strings and metric columns."""
+    from nas_sim.benchmarks.curve_set import write_curve_set
+    from nas_sim.benchmarks.offline.importers.csv_table import CsvImportError, import_csv
+
+    metrics: dict[str, str] = {}
+    for spec in metric_specs:
+        name, sep, col = spec.partition("=")
+        if not sep or not name or not col:
+            raise click.ClickException(f"--metric expects NAME=COLUMN, got {spec!r}")
+        metrics[name] = col
+    try:
+        sp = registry.create("space", space)
+        cs = import_csv(
+            file,
+            sp,
+            arch_column=arch_column,
+            metrics=metrics,
+            percent=percent,
+            epoch_time_s=epoch_time_s,
+            epoch_time_column=epoch_time_column,
+            seed_column=seed_column,
+        )
+        write_curve_set(cs, out)
+    except (CsvImportError, registry.UnknownPluginError, ValueError) as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"imported {cs.n_runs} runs × {cs.max_epochs} epochs into {out}")
+
+
+def _finish(cs, report, out: Path) -> None:  # type: ignore[no-untyped-def]
+    from nas_sim.benchmarks.curve_set import write_curve_set
+
+    write_curve_set(cs, out)
+    for line in report.lines():
+        click.echo(line, err=bool(report.skipped) and line.startswith("  skipped"))
+    click.echo(
+        f"wrote {cs.n_runs} runs × {cs.max_epochs} epochs ({len(set(cs.archs))} "
+        f"architectures) to {out}"
+    )
+
+
+def _trust_warning(trust: bool, what: str) -> None:
+    if not trust:
+        raise click.ClickException(
+            f"{what} files are Python pickles, which can run arbitrary code when loaded; "
+            "pass --trust if you trust the file's origin (e.g. you downloaded it from the "
+            "benchmark's official site)"
+        )
+    click.echo(
+        f"warning: loading {what} with pickle (--trust): a malicious file can run code", err=True
+    )
+
+
+_OUT = click.option(
+    "--out",
+    required=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Learning-curve set to write (.parquet; a .json sidecar is written too).",
+)
+_SKIP = click.option(
+    "--skip-malformed",
+    is_flag=True,
+    help="Report unreadable/ill-formed entries and go on instead of stopping.",
+)
+
+
+@import_group.command("nlp")
+@click.argument("path", type=click.Path(path_type=Path))
+@_OUT
+@click.option(
+    "--max-nodes",
+    type=click.IntRange(min=6),
+    default=None,
+    help="Keep only recipes with at most this many compact nodes (12 = NLP11).",
+)
+@click.option(
+    "--max-epochs",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Curve length (default: the logs' 'epochs' setting, 50).",
+)
+@_SKIP
+def import_nlp_command(
+    path: Path, out: Path, max_nodes: int | None, max_epochs: int | None, skip_malformed: bool
+) -> None:
+    """NAS-Bench-NLP logs (a folder of log_stats_model_*.json; PTB or WikiText-2)."""
+    from nas_sim.benchmarks.offline.importers.nlp_logs import import_nlp_logs
+    from nas_sim.benchmarks.offline.importers.report import DataImportError
+
+    try:
+        cs, report = import_nlp_logs(
+            path, max_epochs=max_epochs, max_nodes=max_nodes, skip_malformed=skip_malformed
+        )
+    except DataImportError as exc:
+        raise click.ClickException(str(exc)) from exc
+    _finish(cs, report, out)
+
+
+@import_group.command("nb201")
+@click.argument("path", type=click.Path(path_type=Path))
+@_OUT
+@click.option(
+    "--dataset", default=None, help="cifar10-valid (default), cifar100 or ImageNet16-120."
+)
+@click.option(
+    "--trust",
+    is_flag=True,
+    help="Allow loading pickle/torch files (they can run code; only trusted files).",
+)
+def import_nb201_command(path: Path, out: Path, dataset: str | None, trust: bool) -> None:
+    """NAS-Bench-201: NASLib *_full_training.pickle, NATS-tss .pickle.pbz2 / -simple dir, or .pth."""
+    from nas_sim.benchmarks.offline.importers.nb201 import import_nb201
+    from nas_sim.benchmarks.offline.importers.report import DataImportError
+
+    _trust_warning(trust, "NB201")
+    try:
+        import warnings
+
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # the CLI already warned once
+            cs, report = import_nb201(path, trust=trust, dataset=dataset)
+    except DataImportError as exc:
+        raise click.ClickException(str(exc)) from exc
+    _finish(cs, report, out)
+
+
+@import_group.command("nb301")
+@click.argument("path", type=click.Path(path_type=Path))
+@_OUT
+@click.option("--max-epochs", type=click.IntRange(min=1), default=98, show_default=True)
+@_SKIP
+def import_nb301_command(path: Path, out: Path, max_epochs: int, skip_malformed: bool) -> None:
+    """NAS-Bench-301 training data: a folder of <optimizer>/results_*.json with learning curves."""
+    from nas_sim.benchmarks.offline.importers.nb301 import import_nb301
+    from nas_sim.benchmarks.offline.importers.report import DataImportError
+
+    try:
+        cs, report = import_nb301(path, max_epochs=max_epochs, skip_malformed=skip_malformed)
+    except DataImportError as exc:
+        raise click.ClickException(str(exc)) from exc
+    _finish(cs, report, out)
+
+
+@import_group.command("nb101")
+@click.argument("path", type=click.Path(path_type=Path))
+@_OUT
+@click.option(
+    "--budget",
+    type=click.Choice(["4", "12", "36", "108"]),
+    default="108",
+    show_default=True,
+    help="Epoch budget whose runs are imported.",
+)
+def import_nb101_command(path: Path, out: Path, budget: str) -> None:
+    """NAS-Bench-101 tfrecord (read without TensorFlow): halfway and final checkpoints."""
+    from nas_sim.benchmarks.offline.importers.nb101 import import_nb101
+    from nas_sim.benchmarks.offline.importers.report import DataImportError
+
+    try:
+        cs, report = import_nb101(path, budget=int(budget))
+    except DataImportError as exc:
+        raise click.ClickException(str(exc)) from exc
+    _finish(cs, report, out)
+
+
+@import_group.command("nb111")
+@click.argument("path", type=click.Path(path_type=Path))
+@click.option(
+    "--tfrecord",
+    required=True,
+    type=click.Path(path_type=Path),
+    help="nasbench_full.tfrecord (cells of the hashes; 4/12/36/108 accuracies).",
+)
+@_OUT
+@click.option("--max-epochs", type=click.IntRange(min=1), default=108, show_default=True)
+@_SKIP
+def import_nb111_command(
+    path: Path, tfrecord: Path, out: Path, max_epochs: int, skip_malformed: bool
+) -> None:
+    """NB111 per-epoch NB101 curves (results_may19/…/<hash>/repeat_<k>/results.json)."""
+    from nas_sim.benchmarks.offline.importers.nb101 import import_nb111
+    from nas_sim.benchmarks.offline.importers.report import DataImportError
+
+    try:
+        cs, report = import_nb111(
+            path, tfrecord, max_epochs=max_epochs, skip_malformed=skip_malformed
+        )
+    except DataImportError as exc:
+        raise click.ClickException(str(exc)) from exc
+    _finish(cs, report, out)
+
+
+# ---- nas-sim build …: the NAS-Bench-x11 benchmarks
+
+
+@click.group("build")
+def build() -> None:
+    """Build the NAS-Bench-x11 benchmarks (tabular + surrogate) from downloaded official data."""
+
+
+def _common(f: Any) -> Any:
+    f = click.option(
+        "--members",
+        type=click.IntRange(min=1),
+        default=1,
+        show_default=True,
+        help="Bagged mean-model members (x11 used 5).",
+    )(f)
+    f = click.option("--seed", type=int, default=0, show_default=True)(f)
+    f = click.option(
+        "--n-components",
+        type=click.IntRange(min=1),
+        default=None,
+        help="Compression components (default: chosen on held-out data).",
+    )(f)
+    f = click.option(
+        "--test-fraction",
+        type=click.FloatRange(0.02, 0.5),
+        default=0.1,
+        show_default=True,
+        help="Architectures held out to score the surrogate.",
+    )(f)
+    f = click.option("--tabular-only", is_flag=True, help="Skip the surrogate.")(f)
+    f = click.option(
+        "--skip-malformed",
+        is_flag=True,
+        help="Report ill-formed input files and go on instead of stopping.",
+    )(f)
+    f = click.option("--out", required=True, type=click.Path(file_okay=False, path_type=Path))(f)
+    f = click.option("--data", required=True, type=click.Path(path_type=Path))(f)
+    return f
+
+
+def _run(
+    name: str,
+    data: Path,
+    out: Path,
+    tabular_only: bool,
+    test_fraction: float,
+    seed: int,
+    members: int,
+    n_components: int | None,
+    **kw: Any,
+) -> None:
+    from nas_sim.benchmarks.offline.importers.report import DataImportError
+    from nas_sim.benchmarks.offline.x11 import RECIPES, build_benchmark
+
+    recipe = RECIPES[name]
+    if kw.get("trust"):
+        click.echo(
+            "warning: loading pickle/torch files (--trust): a malicious file can run code", err=True
+        )
+    try:
+        res = build_benchmark(
+            recipe,
+            data,
+            out,
+            surrogate=not tabular_only,
+            test_fraction=test_fraction,
+            seed=seed,
+            n_members=members,
+            fit_kwargs={"n_components": n_components},
+            **kw,
+        )
+    except (DataImportError, ValueError) as exc:
+        raise click.ClickException(str(exc)) from exc
+    _print_report(res.report)
+
+
+def _print_report(r: dict[str, Any]) -> None:
+    imp, tab = r["import"], r["tabular"]
+    click.echo(f"== {r['benchmark']} ==")
+    click.echo(
+        f"import: read {imp['read']}, imported {imp['imported']}, skipped {len(imp['skipped'])}"
+    )
+    for s in imp["skipped"]:
+        click.echo(f"  skipped {s['file']}: {s['reason']}")
+    for n in imp["notes"]:
+        click.echo(f"  note: {n}")
+    f = tab["final_objective"]
+    click.echo(
+        f"tabular: {tab['path']}: {tab['runs']} runs, {tab['architectures']} architectures, "
+        f"E_max {tab['max_epochs']}; final {tab['objective']} ({tab['unit']}) mean {f['mean']:.4g}, "
+        f"best {f['best']:.4g}, p10–p90 {f['p10']:.4g}–{f['p90']:.4g}; "
+        f"seed std {tab['seed_std_final'] if tab['seed_std_final'] is None else round(tab['seed_std_final'], 5)} "
+        f"({tab['multi_seed_architectures']} multi-seed archs); mean full training "
+        f"{tab['mean_full_training_time_s']:.4g} s"
+    )
+    s = r.get("surrogate")
+    if s is None:
+        click.echo("surrogate: skipped (--tabular-only)")
+        return
+    sc = s["scores"]
+
+    def fmt(v: Any) -> str:
+        return "n/a" if v is None else f"{v:.3f}"
+
+    click.echo(
+        f"surrogate: {s['path']} ({s['encoding']} + {s['extra_features'] or 'no extra'} features, "
+        f"k={s['n_components']}), trained on {s['train_architectures']} architectures, "
+        f"scored on {s['test_architectures']} held-out:"
+    )
+    click.echo(
+        f"  {'metric':16s} {'R2 avg':>7s} {'R2 fin':>7s} {'tau avg':>7s} {'tau fin':>7s} "
+        f"{'KL avg':>7s}"
+    )
+    for m, v in sc["metrics"].items():
+        click.echo(
+            f"  {m:16s} {fmt(v['r2_avg']):>7s} {fmt(v['r2_final']):>7s} "
+            f"{fmt(v['tau_avg']):>7s} {fmt(v['tau_final']):>7s} {fmt(v['kl_avg']):>7s}"
+        )
+    click.echo(f"report: {Path(tab['path']).parent / 'report.json'}")
+
+
+@build.command("nb111")
+@_common
+@click.option(
+    "--tfrecord",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="nasbench_full.tfrecord (default: DATA/nasbench_full.tfrecord).",
+)
+def build_nb111(data: Path, out: Path, tfrecord: Path | None, **kw: Any) -> None:
+    """NB111: NB101 per-epoch curves (E_max 108) + the 4/12/36/108-epoch accuracies as features."""
+    _run("nb111", data, out, tfrecord=tfrecord, **kw)
+
+
+@build.command("nb211")
+@_common
+@click.option("--trust", is_flag=True, help="Allow pickle/torch files (they can run code).")
+@click.option("--dataset", default=None, help="cifar10-valid (default), cifar100, ImageNet16-120.")
+def build_nb211(data: Path, out: Path, trust: bool, dataset: str | None, **kw: Any) -> None:
+    """NB211: NB201 curves (E_max 200), categorical op encoding."""
+    if not trust:
+        raise click.ClickException(
+            "NB201 files are pickles, which can run code when loaded; pass --trust if you trust "
+            "their origin"
+        )
+    kw.pop("skip_malformed", None)
+    _run("nb211", data, out, trust=trust, dataset=dataset, **kw)
+
+
+@build.command("nb311")
+@_common
+def build_nb311(data: Path, out: Path, **kw: Any) -> None:
+    """NB311: NB301 curves (E_max 98), the 56-value ConfigSpace vector."""
+    _run("nb311", data, out, **kw)
+
+
+@build.command("nlp11")
+@_common
+def build_nlp11(data: Path, out: Path, **kw: Any) -> None:
+    """NLP11: NAS-Bench-NLP recipes of <= 12 nodes (E_max 50), first 3 val-loss epochs as features."""
+    _run("nlp11", data, out, **kw)
+
+
+# ---- nas-sim surrogate …: fit, evaluate and inspect surrogates
+
+
+def _fail(exc: Exception) -> click.ClickException:
+    return click.ClickException(str(exc))
+
+
+@click.group("surrogate")
+def surrogate() -> None:
+    """Surrogate benchmarks with full learning curves (NAS-Bench-x11 technique)."""
+
+
+@surrogate.command("fit")
+@click.argument("curve_set", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--space", default=None, help="Search space (default: the set's).")
+@click.option("--out", required=True, type=click.Path(file_okay=False, path_type=Path))
+@click.option("--compression", type=click.Choice(["svd", "vae"]), default="svd", show_default=True)
+@click.option(
+    "--model", "mean_model", type=click.Choice(["lgb", "mlp"]), default="lgb", show_default=True
+)
+@click.option(
+    "--noise", type=click.Choice(sorted(NOISE_MODELS)), default="window", show_default=True
+)
+@click.option(
+    "--n-components",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Components (default: chosen by held-out reconstruction error).",
+)
+@click.option(
+    "--members",
+    type=click.IntRange(min=1),
+    default=1,
+    show_default=True,
+    help="Bagged ensemble members of the mean model.",
+)
+@click.option(
+    "--extra",
+    "extra",
+    multiple=True,
+    metavar="METRIC=EPOCHS",
+    help="Leading epochs of a metric as extra features (x11 NLP: val_loss=3).",
+)
+@click.option("--seed", type=int, default=0, show_default=True)
+def fit_command(
+    curve_set: Path,
+    space: str | None,
+    out: Path,
+    compression: str,
+    mean_model: str,
+    noise: str,
+    n_components: int | None,
+    members: int,
+    extra: tuple[str, ...],
+    seed: int,
+) -> None:
+    """Fit a surrogate to CURVE_SET (.parquet) and write the artifact to --out."""
+    from nas_sim.benchmarks.curve_set import CurveSetError, read_curve_set
+    from nas_sim.benchmarks.surrogate import SurrogateError, fit_surrogate
+    from nas_sim.registry import UnknownPluginError
+
+    extra_spec: dict[str, int] = {}
+    for e in extra:
+        m, sep, k = e.partition("=")
+        if not sep or not k.isdigit():
+            raise click.ClickException(f"--extra expects METRIC=EPOCHS, got {e!r}")
+        extra_spec[m] = int(k)
+    try:
+        cs = read_curve_set(curve_set)
+        model = fit_surrogate(
+            cs,
+            space,
+            compression=compression,
+            model=mean_model,
+            noise=noise,
+            n_components=n_components,
+            extra_features=extra_spec or None,
+            seed=seed,
+            n_members=members,
+        )
+        model.save(out)
+    except (CurveSetError, SurrogateError, UnknownPluginError, ValueError) as exc:
+        raise _fail(exc) from exc
+    click.echo(
+        f"fitted {compression}+{mean_model}+{noise} surrogate "
+        f"(k={model.compression_.n_components}) on {cs.n_runs} runs; wrote {out}"
+    )
+
+
+@surrogate.command("evaluate")
+@click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
+@click.option(
+    "--test",
+    "test_set",
+    required=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Learning-curve set of held-out architectures.",
+)
+@click.option(
+    "--samples",
+    type=click.IntRange(min=2),
+    default=200,
+    show_default=True,
+    help="Noise draws per architecture for the KL divergence.",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+def evaluate_command(directory: Path, test_set: Path, samples: int, as_json: bool) -> None:
+    """Score the surrogate in DIRECTORY on held-out architectures (R², Kendall τ, KL)."""
+    from nas_sim.benchmarks.curve_set import CurveSetError, read_curve_set
+    from nas_sim.benchmarks.surrogate import SurrogateError, evaluate_surrogate, load_surrogate
+    from nas_sim.search_space import InvalidArchitectureError
+
+    try:
+        model = load_surrogate(directory)
+        res = evaluate_surrogate(model, read_curve_set(test_set), n_samples=samples)
+    except (CurveSetError, SurrogateError, InvalidArchitectureError, ValueError) as exc:
+        raise _fail(exc) from exc
+    if as_json:
+        click.echo(json.dumps(res, indent=2, sort_keys=True))
+        return
+    click.echo(
+        f"{res['n_architectures']} test architectures ({res['n_multi_seed']} with >= 2 seeds)"
+    )
+    click.echo(
+        f"{'metric':16s} {'R2 avg':>8s} {'R2 fin':>8s} {'tau avg':>8s} {'tau fin':>8s} "
+        f"{'KL avg':>8s} {'KL fin':>8s}"
+    )
+
+    def f(v: Any) -> str:
+        return "     n/a" if v is None else f"{v:8.3f}"
+
+    for m, r in res["metrics"].items():
+        click.echo(
+            f"{m:16s} {f(r['r2_avg'])} {f(r['r2_final'])} {f(r['tau_avg'])} "
+            f"{f(r['tau_final'])} {f(r['kl_avg'])} {f(r['kl_final'])}"
+        )
+
+
+@surrogate.command("info")
+@click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+def info_command(directory: Path, as_json: bool) -> None:
+    """Show a surrogate artifact's manifest (after verifying every file's SHA-256)."""
+    from nas_sim.benchmarks.surrogate import SurrogateError, load_surrogate
+    from nas_sim.benchmarks.surrogate.artifact import read_manifest
+
+    try:
+        load_surrogate(directory)  # verifies hashes and that it loads
+        manifest = read_manifest(directory)
+    except SurrogateError as exc:
+        raise _fail(exc) from exc
+    summary = {
+        k: manifest[k]
+        for k in (
+            "format",
+            "format_version",
+            "space",
+            "max_epochs",
+            "metrics",
+            "objective",
+            "feature_spec",
+            "compression",
+            "data_sha256",
+            "library_versions",
+        )
+    }
+    summary["mean_model"] = {
+        "kind": manifest["parts"]["mean"]["kind"],
+        "n_members": manifest["parts"]["mean"]["n_members"],
+    }
+    summary["noise"] = manifest["parts"]["noise"]["kind"]
+    summary["training"] = manifest.get("info", {}).get("training", {})
+    summary["files"] = len(manifest["files"])
+    if as_json:
+        click.echo(json.dumps(summary, indent=2, sort_keys=True))
+        return
+    for k, v in summary.items():
+        click.echo(f"{k:18s} {v if not isinstance(v, (dict, list)) else json.dumps(v)}")
+
+
+# ---- nas-sim data …: the embedded MNIST-1D tables
+
+
+def _parse_seeds(text: str) -> list[int]:
+    try:
+        seeds = [int(s) for s in text.split(",") if s.strip()]
+    except ValueError:
+        raise click.BadParameter(f"seeds must be comma-separated integers, got {text!r}") from None
+    if not seeds or len(set(seeds)) != len(seeds) or min(seeds) < 0:
+        raise click.BadParameter(f"seeds must be distinct non-negative integers, got {text!r}")
+    return seeds
+
+
+@click.group("data")
+def data() -> None:
+    """Generate and assemble benchmark data."""
+
+
+@data.command("generate-mnist1d")
+@click.option("--out", required=True, type=click.Path(path_type=Path), help="run folder (JSON/run)")
+@click.option(
+    "--design",
+    default="v1",
+    show_default=True,
+    help="a shipped design name (v1, v2, pilot-…) or a design JSON file",
+)
+@click.option(
+    "--shards",
+    default=None,
+    type=click.Path(path_type=Path),
+    help="folder of committed run shards: unpacked into --out first, so a fresh machine resumes",
+)
+@click.option(
+    "--archs",
+    default="priority",
+    show_default=True,
+    help="'priority' (all 6,466 cells, prioritized) or a file of NB201 arch strings, one a line",
+)
+@click.option("--seeds", default="0,1,2", show_default=True, help="comma-separated training seeds")
+@click.option(
+    "--epochs", default=None, type=click.IntRange(min=1), help="override the design's epochs"
+)
+@click.option("--device", default="auto", show_default=True, help="auto, cpu, cuda or cuda:N")
+@click.option("--workers", default=1, show_default=True, type=click.IntRange(min=0))
+@click.option("--limit", default=None, type=click.IntRange(min=0), help="train only the first N")
+@click.option(
+    "--n-train", default=None, type=click.IntRange(min=1), help="(tests) training signals"
+)
+def generate_mnist1d(
+    out: Path,
+    design: str,
+    shards: Path | None,
+    archs: str,
+    seeds: str,
+    epochs: int | None,
+    device: str,
+    workers: int,
+    limit: int | None,
+    n_train: int | None,
+) -> None:
+    """Train NB201 cells on MNIST-1D; resumable (rerun the same command to continue)."""
+    from dataclasses import replace
+
+    from nas_sim.benchmarks.offline.mnist1d.design import load_design
+    from nas_sim.benchmarks.offline.mnist1d.generator import GeneratorError, generate
+    from nas_sim.benchmarks.offline.mnist1d.plan import file_plan, priority_plan
+    from nas_sim.benchmarks.offline.mnist1d.shards import unpack
+    from nas_sim.benchmarks.offline.mnist1d.training import resolve_device
+
+    seed_list = _parse_seeds(seeds)
+    try:
+        resolve_device(device)
+    except ValueError as e:
+        raise click.BadParameter(str(e), param_hint="--device") from None
+    if archs == "priority":
+        jobs = priority_plan(seed_list)
+    else:
+        path = Path(archs)
+        if not path.is_file():
+            raise click.BadParameter(
+                f"{archs!r} is neither 'priority' nor a readable file", param_hint="--archs"
+            )
+        try:
+            jobs = file_plan(path.read_text().splitlines(), seed_list, str(path))
+        except ValueError as e:
+            raise click.BadParameter(str(e), param_hint="--archs") from None
+    if limit is not None:
+        jobs = jobs[:limit]
+    try:
+        cfg, _ = load_design(design)
+        if epochs is not None:
+            cfg = replace(cfg, training=replace(cfg.training, epochs=epochs))
+        if n_train is not None:
+            cfg = replace(cfg, data=replace(cfg.data, n_train=n_train))
+        if shards is not None and shards.is_dir():
+            click.echo(f"unpacked {unpack(shards, out)} runs from {shards}")
+        generate(jobs, out, cfg, device=device, workers=workers)
+    except GeneratorError as e:
+        raise click.ClickException(str(e)) from None
+
+
+@data.command("pilot-mnist1d")
+@click.option(
+    "--design",
+    required=True,
+    help="a shipped design name (v1, v2, pilot-…) or a design JSON file",
+)
+@click.option(
+    "--out", required=True, type=click.Path(path_type=Path), help="run folder (resumable)"
+)
+@click.option("--cells", default=100, show_default=True, type=click.IntRange(min=4))
+@click.option("--seeds", default="0,1,2", show_default=True, help="comma-separated training seeds")
+@click.option("--device", default="auto", show_default=True, help="auto, cpu, cuda or cuda:N")
+@click.option("--workers", default=1, show_default=True, type=click.IntRange(min=0))
+@click.option(
+    "--sparse/--no-sparse",
+    default=True,
+    show_default=True,
+    help="also train the sparse cells (they widen the cost fit; leave them out of a quick look)",
+)
+@click.option("--stats-only", is_flag=True, help="print the statistics of what is already trained")
+@click.option("--json", "as_json", is_flag=True, help="print the statistics as JSON")
+def pilot_mnist1d(
+    design: str,
+    out: Path,
+    cells: int,
+    seeds: str,
+    device: str,
+    workers: int,
+    sparse: bool,
+    stats_only: bool,
+    as_json: bool,
+) -> None:
+    """Train a uniform sample of cells (plus the sparse ones) × seeds for a candidate design and
+    print its landscape statistics against the targets; resumable. Writes OUT/pilot_stats.json."""
+    import json
+
+    from nas_sim.benchmarks.offline.mnist1d.assemble import AssembleError, load_runs
+    from nas_sim.benchmarks.offline.mnist1d.design import load_design
+    from nas_sim.benchmarks.offline.mnist1d.generator import GeneratorError, generate
+    from nas_sim.benchmarks.offline.mnist1d.landscape import TARGETS, check_targets, landscape_stats
+    from nas_sim.benchmarks.offline.mnist1d.plan import pilot_plan, sparse_cell_strings
+    from nas_sim.benchmarks.spaces.nb201 import NB201Space
+
+    seed_list = _parse_seeds(seeds)
+    if len(seed_list) < 2:
+        raise click.BadParameter("a pilot needs at least two seeds", param_hint="--seeds")
+    try:
+        cfg, description = load_design(design)
+        if not stats_only:
+            jobs = pilot_plan(cells, seed_list)
+            if not sparse:
+                skip = set(sparse_cell_strings())
+                jobs = [j for j in jobs if NB201Space().format(j[0]) not in skip]
+            generate(jobs, out, cfg, device=device, workers=workers)
+        _, records = load_runs(out)
+    except (GeneratorError, AssembleError, ValueError) as e:
+        raise click.ClickException(str(e)) from None
+    wanted = set(seed_list)
+    records = [r for r in records if r["seed"] in wanted]
+    try:
+        stats = landscape_stats(
+            records, cfg.network.cells_per_stage, sparse_cell_strings(), seed_list
+        )
+    except ValueError as e:
+        raise click.ClickException(str(e)) from None
+    stats = {"design": design, "description": description, **stats}
+    ok = check_targets(stats)
+    stats["targets_met"] = ok
+    (out / "pilot_stats.json").write_text(json.dumps(stats, indent=1))
+    if as_json:
+        click.echo(json.dumps(stats, indent=1))
+        return
+    click.echo(f"design {design}: {description}")
+    click.echo(
+        f"{stats['n_cells']} uniform cells x {len(seed_list)} seeds, {stats['epochs']} epochs"
+    )
+    for key, value in stats.items():
+        if isinstance(value, float):
+            lo, hi = TARGETS.get(key, (None, None))
+            target = ""
+            if key in TARGETS:
+                rng = (
+                    f">= {lo}" if hi is None else (f"< {hi}" if lo is None else f"in [{lo}, {hi}]")
+                )
+                target = f"  target {rng}: {'met' if ok[key] else 'NOT met'}"
+            click.echo(f"  {key:32s} {value:10.4f}{target}")
+    click.echo(f"all targets met: {all(ok.values())}")
+
+
+@data.command("pack-runs")
+@click.option("--runs", "runs_folder", required=True, type=click.Path(path_type=Path))
+@click.option("--shards", required=True, type=click.Path(path_type=Path), help="shard folder")
+def pack_runs(runs_folder: Path, shards: Path) -> None:
+    """Pack finished runs that no shard holds into a new shard (commit it to keep the progress)."""
+    from nas_sim.benchmarks.offline.mnist1d.generator import GeneratorError
+    from nas_sim.benchmarks.offline.mnist1d.shards import pack, packed_keys
+
+    try:
+        path = pack(runs_folder, shards)
+        total = len(packed_keys(shards))
+    except GeneratorError as e:
+        raise click.ClickException(str(e)) from None
+    click.echo(f"{path or 'nothing new to pack'}; {total} runs in shards")
+
+
+@data.command("build-set")
+@click.option("--runs", "runs_folder", required=True, type=click.Path(path_type=Path))
+@click.option(
+    "--out",
+    default=None,
+    type=click.Path(path_type=Path),
+    help="output folder (default with --design v1/v2: that version's packaged folder)",
+)
+@click.option("--command", "command_text", default=None, help="generate command, for the card")
+@click.option("--notes", default=None, help="how the generation went (workers, load), for the card")
+@click.option(
+    "--design",
+    default=None,
+    help="the design the runs were made with (v2, …): checked, recorded, and --out defaults to "
+    "that version's packaged folder",
+)
+@click.option(
+    "--float32", "float32", is_flag=True, help="store curves in single precision (half the size)"
+)
+def build_set(
+    runs_folder: Path,
+    out: Path | None,
+    command_text: str | None,
+    notes: str | None,
+    design: str | None,
+    float32: bool,
+) -> None:
+    """Assemble finished runs into curves.parquet (+ sidecar), DATA_CARD.md and stats.json."""
+    from nas_sim.benchmarks.embedded import MNIST1D_SETS
+    from nas_sim.benchmarks.offline.mnist1d.assemble import AssembleError, build
+    from nas_sim.benchmarks.offline.mnist1d.generator import GeneratorError
+
+    if out is None:
+        if design not in MNIST1D_SETS:
+            # never overwrite a shipped table by default with runs of an unnamed design
+            raise click.UsageError(
+                f"give --out, or --design with one of {', '.join(MNIST1D_SETS)} to write that "
+                "version's packaged folder"
+            )
+        out = MNIST1D_SETS[design].parent
+    try:
+        paths = build(
+            runs_folder,
+            out,
+            generate_command=command_text,
+            notes=notes,
+            design=design,
+            value_dtype="float32" if float32 else "float64",
+        )
+    except (AssembleError, GeneratorError) as e:
+        raise click.ClickException(str(e)) from None
+    for p in paths:
+        click.echo(str(p))
+
+
+def main() -> None:
+    """``python -m nas_sim.benchmarks.cli GROUP …`` runs one of the groups without nas-sim."""
+    cli = click.Group(
+        "benchmarks", commands={c.name or "": c for c in (import_group, build, surrogate, data)}
+    )
+    cli()
+
+
+if __name__ == "__main__":
+    main()
