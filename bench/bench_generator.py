@@ -1,6 +1,6 @@
 """Throughput of the MNIST-1D NB201 generator: plain (one network per process) vs seed-batched.
 
-    python bench/bench_generator.py [--design v2] [--cells 6] [--epochs 3] [--seeds 0,1,2]
+    python bench/bench_generator.py [--design pilot-e] [--cells 6] [--epochs 3] [--seeds 0,1,2]
 
 Trains the same jobs (the first ``--cells`` uniform cells of the pilot plan × ``--seeds``) twice
 in this process with one torch thread, once with the ``plain`` trainer (mnist1d v1's, one network
@@ -30,7 +30,7 @@ from nas_sim.benchmarks.spaces.nb201 import NB201Space
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--design", default="v2", help="design name or file (default v2)")
+    ap.add_argument("--design", default="pilot-e", help="design name or file")
     ap.add_argument("--cells", type=int, default=6)
     ap.add_argument("--epochs", type=int, default=3)
     ap.add_argument("--seeds", default="0,1,2")

@@ -2,8 +2,9 @@
 
 The embedded MNIST-1D tables are versioned: ``mnist1d-v1`` is the first table (4-8-16 channels,
 one cell per stage, mostly one seed per cell), kept so that earlier results stay reproducible;
-``mnist1d-v2`` the redesigned one (see its DATA_CARD.md), generated in sittings and shipped as far
-as it is done; ``mnist1d`` names the default, which becomes v2 once its table is complete.
+``mnist1d-v2`` will be the redesigned one, registered once its table ships (its design is being
+chosen by measured pilots, docs/mnist1d.md); ``mnist1d`` names the default, which becomes v2 once
+its table is complete.
 Result files record the version and the SHA-256 of the data.
 """
 
@@ -30,7 +31,7 @@ def mnist1d_v1() -> TabularBenchmark:
 
 
 def mnist1d_v2() -> TabularBenchmark:
-    """mnist1d v2: the redesigned table with 3 seeds per cell (as far as it is generated)."""
+    """mnist1d v2: the redesigned table with 3 seeds per cell (registered once it ships)."""
     return TabularBenchmark.from_path(MNIST1D_SETS["v2"], name="mnist1d-v2", version="v2")
 
 

@@ -103,7 +103,7 @@ def test_generator_resume_regroups_without_changing_runs(tmp_path, data):
 
 
 def test_designs_load_and_bad_ones_are_named(tmp_path):
-    assert {"v1", "v2"} <= set(design_names())
+    assert {"v1", "pilot-a", "pilot-e"} <= set(design_names())
     v1, _ = load_design("v1")
     assert v1 == GeneratorConfig()  # v1 is the defaults, so old run folders keep their config
     with pytest.raises(GeneratorError, match="unknown design 'nope'"):
