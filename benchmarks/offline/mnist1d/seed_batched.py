@@ -41,6 +41,7 @@ from nas_sim.benchmarks.offline.mnist1d.network import (
 )
 from nas_sim.benchmarks.offline.mnist1d.seed_batched_network import SeedBatchedNet
 from nas_sim.benchmarks.offline.mnist1d.training import (
+    CURVE_KEYS,
     TrainingConfig,
     device_label,
     epoch_batches,
@@ -48,18 +49,6 @@ from nas_sim.benchmarks.offline.mnist1d.training import (
     sgd_with_cosine,
 )
 from nas_sim.torch_threads import single_torch_thread
-
-#: Per-epoch curves every run records (the six metrics plus measured costs).
-CURVE_KEYS = (
-    "train_loss",
-    "train_accuracy",
-    "val_loss",
-    "val_accuracy",
-    "test_loss",
-    "test_accuracy",
-    "measured_epoch_time_s",
-    "measured_epoch_cpu_s",
-)
 
 
 def _per_copy_sums(logits: torch.Tensor, y: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:

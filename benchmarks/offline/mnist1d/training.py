@@ -26,6 +26,18 @@ from nas_sim.benchmarks.offline.mnist1d.network import (
     count_params,
 )
 
+#: Per-epoch curves every run records (the six metrics plus measured costs), in record order.
+CURVE_KEYS = (
+    "train_loss",
+    "train_accuracy",
+    "val_loss",
+    "val_accuracy",
+    "test_loss",
+    "test_accuracy",
+    "measured_epoch_time_s",
+    "measured_epoch_cpu_s",
+)
+
 
 @dataclass(frozen=True)
 class TrainingConfig:
@@ -155,19 +167,7 @@ def train_run(
     m = training.signals_per_epoch(n)
     steps_per_epoch = -(-m // training.batch_size)
     opt, sched = sgd_with_cosine(model.parameters(), training, training.epochs * steps_per_epoch)
-    curves: dict[str, list[float]] = {
-        k: []
-        for k in (
-            "train_loss",
-            "train_accuracy",
-            "val_loss",
-            "val_accuracy",
-            "test_loss",
-            "test_accuracy",
-            "measured_epoch_time_s",
-            "measured_epoch_cpu_s",
-        )
-    }
+    curves: dict[str, list[float]] = {k: [] for k in CURVE_KEYS}
     perm = torch.empty(0, dtype=torch.int64)
     for epoch in range(training.epochs):
         model.train()
