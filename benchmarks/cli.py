@@ -709,6 +709,12 @@ def generate_mnist1d(
     show_default=True,
     help="also train the sparse cells (they widen the cost fit; leave them out of a quick look)",
 )
+@click.option(
+    "--shards",
+    default=None,
+    type=click.Path(path_type=Path),
+    help="folder of committed run shards of this pilot: unpacked into --out first",
+)
 @click.option("--stats-only", is_flag=True, help="print the statistics of what is already trained")
 @click.option("--json", "as_json", is_flag=True, help="print the statistics as JSON")
 def pilot_mnist1d(
@@ -719,6 +725,7 @@ def pilot_mnist1d(
     device: str,
     workers: int,
     sparse: bool,
+    shards: Path | None,
     stats_only: bool,
     as_json: bool,
 ) -> None:
@@ -738,6 +745,10 @@ def pilot_mnist1d(
         raise click.BadParameter("a pilot needs at least two seeds", param_hint="--seeds")
     try:
         cfg, description = load_design(design)
+        if shards is not None and shards.is_dir():
+            from nas_sim.benchmarks.offline.mnist1d.shards import unpack
+
+            click.echo(f"unpacked {unpack(shards, out)} runs from {shards}")
         if not stats_only:
             jobs = pilot_plan(cells, seed_list)
             if not sparse:

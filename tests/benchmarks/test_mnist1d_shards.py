@@ -51,3 +51,34 @@ def test_damaged_shard_and_other_config_are_errors(tmp_path):
         unpack(shards, tmp_path / "fresh")
     with pytest.raises(GeneratorError, match="holds no shards"):
         unpack(tmp_path / "nowhere", tmp_path / "fresh2")
+
+
+def test_pilot_resumes_from_shards(tmp_path):
+    """pilot-mnist1d --shards unpacks committed runs first; --stats-only then sees them all."""
+    pytest.importorskip("torch")
+    pytest.importorskip("mnist1d")
+    from click.testing import CliRunner
+
+    from nas_sim.benchmarks.cli import data
+
+    design = tmp_path / "tiny.json"
+    design.write_text(
+        json.dumps(
+            {
+                "trainer": "seed-batched",
+                "training": {"epochs": 2, "batch_size": 50},
+                "network": {"stem_channels": 4, "cells_per_stage": 1},
+                "data": {"num_samples": 1000, "n_train": 100, "n_val": 100},
+            }
+        )
+    )
+    args = ["pilot-mnist1d", "--design", str(design), "--cells", "4", "--no-sparse"]
+    first = CliRunner().invoke(data, [*args, "--out", str(tmp_path / "a"), "--workers", "0"])
+    assert first.exit_code == 0, first.output
+    pack(tmp_path / "a", tmp_path / "shards")
+    again = CliRunner().invoke(
+        data,
+        [*args, "--out", str(tmp_path / "b"), "--shards", str(tmp_path / "shards"), "--stats-only"],
+    )
+    assert again.exit_code == 0, again.output
+    assert "unpacked 12 runs" in again.output and "4 uniform cells x 3 seeds" in again.output
