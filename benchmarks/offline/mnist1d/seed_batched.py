@@ -26,7 +26,6 @@ from collections.abc import Sequence
 from dataclasses import asdict
 from typing import Any
 
-import numpy as np
 import torch
 from torch import nn
 from torch.nn.utils.fusion import fuse_conv_bn_eval
@@ -46,6 +45,7 @@ from nas_sim.benchmarks.offline.mnist1d.training import (
     device_label,
     epoch_batches,
     evaluate,
+    finite_losses,
     sgd_with_cosine,
 )
 from nas_sim.torch_threads import single_torch_thread
@@ -122,9 +122,7 @@ def _train(
     x_va, y_va = torch.from_numpy(data.x_val).to(device), torch.from_numpy(data.y_val).to(device)
     x_te, y_te = torch.from_numpy(data.x_test).to(device), torch.from_numpy(data.y_test).to(device)
     n = len(y_tr)
-    m = training.signals_per_epoch(n)
-    steps_per_epoch = -(-m // training.batch_size)
-    opt, sched = sgd_with_cosine(model.parameters(), training, training.epochs * steps_per_epoch)
+    opt, sched, m = sgd_with_cosine(model.parameters(), training, n)
     curves: list[dict[str, list[float]]] = [{k: [] for k in CURVE_KEYS} for _ in seeds]
     perm = torch.empty(0, dtype=torch.int64)
     for epoch in range(training.epochs):
@@ -170,9 +168,7 @@ def _train(
             c["test_accuracy"].append(test[1][k])
     records = []
     for s, c in zip(seeds, curves):
-        for name in ("train_loss", "val_loss", "test_loss"):
-            # a diverged run is recorded with a large finite loss so the curve set stays valid
-            c[name] = [v if np.isfinite(v) else 1e6 for v in c[name]]
+        finite_losses(c)
         records.append(
             {
                 "params": params,

@@ -86,9 +86,14 @@ def epoch_batches(
 
 
 def sgd_with_cosine(
-    params: Iterable[torch.nn.Parameter], training: TrainingConfig, total_steps: int
-) -> tuple[torch.optim.SGD, torch.optim.lr_scheduler.CosineAnnealingLR]:
-    """NB201's optimiser: SGD with Nesterov momentum, cosine decay to 0 over ``total_steps``."""
+    params: Iterable[torch.nn.Parameter], training: TrainingConfig, n_train: int
+) -> tuple[torch.optim.SGD, torch.optim.lr_scheduler.CosineAnnealingLR, int]:
+    """NB201's optimiser: SGD with Nesterov momentum, cosine decay to 0 per step over the run.
+
+    Returns the optimiser, its schedule and the signals per epoch (see ``epoch_signals``).
+    """
+    m = training.signals_per_epoch(n_train)
+    total_steps = training.epochs * -(-m // training.batch_size)
     opt = torch.optim.SGD(
         params,
         lr=training.lr,
@@ -96,7 +101,13 @@ def sgd_with_cosine(
         nesterov=True,
         weight_decay=training.weight_decay,
     )
-    return opt, torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=total_steps)
+    return opt, torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=total_steps), m
+
+
+def finite_losses(curves: dict[str, list[float]]) -> None:
+    """Record a diverged run's losses as a large finite value, so the curve set stays valid."""
+    for k in ("train_loss", "val_loss", "test_loss"):
+        curves[k] = [v if np.isfinite(v) else 1e6 for v in curves[k]]
 
 
 def resolve_device(device: str) -> torch.device:
@@ -164,9 +175,7 @@ def train_run(
     x_va, y_va = torch.from_numpy(data.x_val).to(device), torch.from_numpy(data.y_val).to(device)
     x_te, y_te = torch.from_numpy(data.x_test).to(device), torch.from_numpy(data.y_test).to(device)
     n = len(y_tr)
-    m = training.signals_per_epoch(n)
-    steps_per_epoch = -(-m // training.batch_size)
-    opt, sched = sgd_with_cosine(model.parameters(), training, training.epochs * steps_per_epoch)
+    opt, sched, m = sgd_with_cosine(model.parameters(), training, n)
     curves: dict[str, list[float]] = {k: [] for k in CURVE_KEYS}
     perm = torch.empty(0, dtype=torch.int64)
     for epoch in range(training.epochs):
@@ -200,9 +209,7 @@ def train_run(
             loss_v, acc_v = evaluate(model, x, y)
             curves[f"{split}_loss"].append(loss_v)
             curves[f"{split}_accuracy"].append(acc_v)
-    for k in ("train_loss", "val_loss", "test_loss"):
-        # a diverged run is recorded with a large finite loss so the curve set stays valid
-        curves[k] = [v if np.isfinite(v) else 1e6 for v in curves[k]]
+    finite_losses(curves)
     return {
         "params": params,
         "flops": flops,
