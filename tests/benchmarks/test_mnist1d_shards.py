@@ -82,3 +82,26 @@ def test_pilot_resumes_from_shards(tmp_path):
     )
     assert again.exit_code == 0, again.output
     assert "unpacked 12 runs" in again.output and "4 uniform cells x 3 seeds" in again.output
+
+
+def test_build_set_and_pilot_refuse_bad_input(tmp_path):
+    from click.testing import CliRunner
+
+    from nas_sim.benchmarks.cli import data
+    from nas_sim.benchmarks.curve_set import CurveSetError, write_curve_set
+    from nas_sim.benchmarks.synthetic import synthetic_nb201_set
+
+    runs = _folder(tmp_path / "runs", ["a000001-s0"])
+    # no --out and no --design: refuse rather than overwrite a shipped table
+    res = CliRunner().invoke(data, ["build-set", "--runs", str(runs)])
+    assert res.exit_code != 0 and "give --out, or --design" in res.output
+    res = CliRunner().invoke(
+        data, ["pilot-mnist1d", "--design", "v1", "--out", "x", "--seeds", "0"]
+    )
+    assert res.exit_code != 0 and "at least two seeds" in res.output
+    res = CliRunner().invoke(data, ["pilot-mnist1d", "--design", "nope", "--out", str(tmp_path)])
+    assert res.exit_code != 0 and "unknown design 'nope'" in res.output
+    with pytest.raises(
+        CurveSetError, match="value_dtype must be one of float64, float32, got 'int8'"
+    ):
+        write_curve_set(synthetic_nb201_set(n_archs=5), tmp_path / "s.parquet", value_dtype="int8")
