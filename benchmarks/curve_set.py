@@ -237,7 +237,16 @@ def read_curve_set(path: str | os.PathLike[str], *, verify_hash: bool = True) ->
         if key not in meta:
             raise CurveSetError(f"sidecar {str(side)!r} lacks the field {key!r}")
     data = path.read_bytes()
-    if verify_hash and meta.get("parquet_sha256") not in (None, hashlib.sha256(data).hexdigest()):
+    # The hash is mandatory: every set this project writes has one, and without it a flipped bit
+    # in the Parquet file would load as data (most flips still decode).
+    expected = meta.get("parquet_sha256")
+    if verify_hash and not (isinstance(expected, str) and len(expected) == 64):
+        raise CurveSetError(
+            f"sidecar {str(side)!r} has no valid parquet_sha256 (got {expected!r}), so the data "
+            f"cannot be checked; re-create the set with the `nas-sim import` or `nas-sim data` "
+            "command that wrote it (which writes the hash)"
+        )
+    if verify_hash and expected != hashlib.sha256(data).hexdigest():
         raise CurveSetError(
             f"{str(path)!r} does not match the SHA-256 in its sidecar: the file is corrupt or was "
             "modified; re-create it"

@@ -69,7 +69,19 @@ class LearningCurve:
         return float(self.cumulative_time_s[to_epoch] - self.cumulative_time_s[from_epoch])
 
     def observed(self, to_epoch: int) -> dict[str, NDArray[np.float64]]:
-        """The first ``to_epoch`` values of every observable (non-test) metric."""
+        """The first ``to_epoch`` values of every observable (non-test) metric, as read-only views.
+
+        These arrays go to optimizer plugins. They are views of the stored benchmark table, so a
+        plugin that wrote into one would change every later run of the process (other optimizers'
+        included); read-only views make such a write raise instead, at no copying cost.
+        """
         return {
-            k: v[:to_epoch] for k, v in self.values.items() if k.startswith(OBSERVABLE_PREFIXES)
+            k: _read_only(v[:to_epoch])
+            for k, v in self.values.items()
+            if k.startswith(OBSERVABLE_PREFIXES)
         }
+
+
+def _read_only(view: NDArray[np.float64]) -> NDArray[np.float64]:
+    view.flags.writeable = False  # on the view only: the owner's own arrays stay as they are
+    return view

@@ -130,7 +130,60 @@ def read_manifest(directory: str | os.PathLike[str]) -> dict[str, Any]:
     for key in ("space", "max_epochs", "metrics", "feature_spec", "parts", "files", "compression"):
         if key not in manifest:
             raise ArtifactError(f"{str(path)!r} lacks the field {key!r}")
+    problem = _manifest_inconsistency(manifest)
+    if problem:
+        raise ArtifactError(
+            f"{str(path)!r} is inconsistent: {problem}; the manifest was edited or is corrupt: "
+            "re-fit the surrogate with `nas-sim surrogate fit`"
+        )
     return manifest
+
+
+def _manifest_inconsistency(m: dict[str, Any]) -> str:
+    """What in a manifest contradicts itself, or "". The manifest is not covered by its own file
+    hashes, so its fields are checked against each other (and, at load, against the arrays)."""
+    from nas_sim.learning_curve import METRICS, test_metric_of
+
+    e = m["max_epochs"]
+    if isinstance(e, bool) or not isinstance(e, int) or e < 1:
+        return f"max_epochs must be an integer >= 1, got {e!r}"
+    metrics = m["metrics"]
+    if not isinstance(metrics, list) or not metrics or not all(x in METRICS for x in metrics):
+        return f"metrics must be a non-empty list of {', '.join(METRICS)}, got {metrics!r}"
+    if len(set(metrics)) != len(metrics):
+        return f"metrics lists a metric twice: {metrics!r}"
+    objective = m.get("objective", "val_accuracy")
+    if objective not in metrics:
+        return f"the objective {objective!r} is not among its metrics {metrics}"
+    try:
+        twin = test_metric_of(objective)
+    except ValueError as exc:
+        return str(exc)
+    if twin not in metrics:
+        return f"the objective {objective!r} has no test twin {twin!r} among its metrics"
+    units = m.get("units", {})
+    if not isinstance(units, dict) or set(units) - set(metrics):
+        return f"units names metrics that are not in metrics: {units!r}"
+    fs = m["feature_spec"]
+    if not isinstance(fs, dict) or fs.get("space") != m["space"]:
+        return f"feature_spec's space does not match space {m['space']!r}"
+    if not isinstance(m["files"], dict) or ARRAYS not in m["files"]:
+        return f"files must list {ARRAYS!r} with its SHA-256"
+    return ""
+
+
+def _check_shapes(d: Path, manifest: dict[str, Any], arrays: dict[str, np.ndarray]) -> None:
+    """The arrays' shapes follow from max_epochs and the metrics (offsets per metric-epoch,
+    scales per metric, the runtime profile per epoch): an edited manifest shows here."""
+    e, n = manifest["max_epochs"], len(manifest["metrics"])
+    want = {"prep/offset": (n * e,), "prep/scale": (n,), "runtime/profile": (e,)}
+    for key, shape in want.items():
+        got = arrays[key].shape if key in arrays else None
+        if got != shape:
+            raise ArtifactError(
+                f"{str(d)!r} is inconsistent with its manifest: {key} has shape {got}, but "
+                f"{n} metric(s) x max_epochs={e} need {shape}; re-fit it with `nas-sim surrogate fit`"
+            )
 
 
 def load_surrogate(directory: str | os.PathLike[str]) -> SurrogateModel:
@@ -156,6 +209,7 @@ def load_surrogate(directory: str | os.PathLike[str]) -> SurrogateModel:
             arrays = {k: npz[k] for k in npz.files}
     except (KeyError, ValueError, OSError) as exc:
         raise ArtifactError(f"{str(d / ARRAYS)!r} is not a readable array file: {exc}") from exc
+    _check_shapes(d, manifest, arrays)
     texts = {rel[4:]: data.decode() for rel, data in blobs.items() if rel.startswith("lgb/")}
 
     def part(name: str) -> tuple[dict[str, np.ndarray], dict[str, str]]:

@@ -105,7 +105,9 @@ def run_cmd(
 ) -> None:
     """Run every cell of SUITE.toml (a file or a preset name) and store one result per run."""
     from nas_sim import registry
+    from nas_sim.atomic import OutputPathError
     from nas_sim.suite.executors import ExecutorError, make_executor
+    from nas_sim.suite.lock import SuiteLockedError
     from nas_sim.suite.parse import load_suite
     from nas_sim.suite.spec import SuiteSpecError
     from nas_sim.suite.store import SuiteStoreError
@@ -144,8 +146,16 @@ def run_cmd(
         raise _error(str(exc)) from exc
     try:
         progress = _run_with_progress(spec, out, ex, resume, quiet)
-    except (SuiteStoreError, ExecutorError) as exc:
+    except (
+        SuiteStoreError,
+        SuiteSpecError,
+        ExecutorError,
+        SuiteLockedError,
+        OutputPathError,
+    ) as exc:
         raise _error(str(exc)) from exc
+    for run_id, why in sorted(progress.damaged.items()):
+        click.echo(f"warning: {why}; moved to {out / 'damaged'} and run again ({run_id})", err=True)
     click.echo(
         f"{progress.ok} run(s) finished, {len(progress.failed)} failed, "
         f"{progress.skipped} skipped (already finished); results in {out}",
@@ -157,6 +167,11 @@ def run_cmd(
         for err, n in Counter(progress.failed.values()).most_common(5):
             click.echo(f"  {n} run(s) failed with: {err}", err=True)
         click.echo(f"  tracebacks in {out / 'failed'}", err=True)
+        # a suite with failed runs is not a success: schedulers and scripts must see it
+        raise _error(
+            f"{len(progress.failed)} of {progress.total} run(s) failed; fix the cause and rerun "
+            f"with --resume --out {out} to retry them"
+        )
 
 
 def _run_with_progress(spec: Any, out: Path, ex: Any, resume: bool, quiet: bool) -> Any:

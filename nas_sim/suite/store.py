@@ -106,8 +106,27 @@ class ResultsStore:
             return set()
         return {p.stem for p in folder.glob("*.json") if not p.name.startswith(".")}
 
+    def quarantine_damaged(self, run_ids: set[str]) -> dict[str, str]:
+        """Check the result file of every finished run in ``run_ids``; move each one that is not
+        a complete result of its own run to ``damaged/`` and return run id → why."""
+        damaged: dict[str, str] = {}
+        for run_id in sorted(self.finished_ids() & run_ids):
+            path = self.result_path(run_id)
+            try:
+                result = load_result(path)
+                stored = result.config.get("suite_run", {}).get("run_id")
+                if stored != run_id:
+                    raise ResultFileError(f"{str(path)!r} holds the result of run {stored!r}")
+            except (ResultFileError, AttributeError) as exc:
+                damaged[run_id] = str(exc)
+                target = self.root / "damaged" / path.name
+                target.parent.mkdir(parents=True, exist_ok=True)
+                os.replace(path, target)
+        return damaged
+
     def save(self, cell: RunSpec, result: SimulationResult) -> Path:
-        path = save_result(result, self.result_path(cell.run_id))
+        # the store owns its folder: a file left there is replaced whatever it holds
+        path = save_result(result, self.result_path(cell.run_id), only_results=False)
         self.failure_path(cell.run_id).unlink(missing_ok=True)  # an earlier attempt failed
         return path
 

@@ -8,10 +8,13 @@ import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from nas_sim.atomic import check_output_folder
 from nas_sim.suite.executors import Executor
-from nas_sim.suite.runner import Outcome, benchmark_for
-from nas_sim.suite.spec import SuiteSpec
+from nas_sim.suite.lock import SuiteLock
+from nas_sim.suite.runner import Outcome, benchmark_for, build_optimizer
+from nas_sim.suite.spec import RunSpec, SuiteSpec
 from nas_sim.suite.store import ResultsStore, SuiteStoreError
+from nas_sim.suite.validate import check_cells_on_benchmarks
 
 
 def benchmark_fingerprints(spec: SuiteSpec) -> dict[str, dict[str, str]]:
@@ -33,12 +36,14 @@ def benchmark_fingerprints(spec: SuiteSpec) -> dict[str, dict[str, str]]:
 
 @dataclass
 class SuiteProgress:
-    """Counts of a suite run; ``failed`` maps run ids to their error line."""
+    """Counts of a suite run; ``failed`` maps run ids to their error line, ``damaged`` the run ids
+    whose result file was unreadable on resume (moved to ``damaged/`` and run again) to why."""
 
     total: int
     skipped: int = 0
     ok: int = 0
     failed: dict[str, str] = field(default_factory=dict)
+    damaged: dict[str, str] = field(default_factory=dict)
 
     @property
     def done(self) -> int:
@@ -67,9 +72,27 @@ def run_suite(
     fingerprint changed (regenerated data, another surrogate) is refused, so a directory never
     mixes results of two versions of a benchmark.
     """
+    check_output_folder(out, what="suite folder")
     cells = spec.expand()
     store = ResultsStore(out)
     prints = benchmark_fingerprints(spec) if check_benchmarks else {}
+    if check_benchmarks:
+        check_cells_on_benchmarks(cells, spec.source, benchmark_for, build_optimizer)
+    with SuiteLock(out):
+        return _run_locked(spec, cells, store, prints, executor, resume, on_outcome, on_start)
+
+
+def _run_locked(
+    spec: SuiteSpec,
+    cells: list[RunSpec],
+    store: ResultsStore,
+    prints: dict[str, dict[str, str]],
+    executor: Executor,
+    resume: bool,
+    on_outcome: Callable[[Outcome, SuiteProgress], None] | None,
+    on_start: Callable[[SuiteProgress], None] | None,
+) -> SuiteProgress:
+    out = store.root
     if store.manifest_path.exists():
         old = store.read_manifest()
         for label, info in old.get("benchmarks", {}).items():
@@ -99,9 +122,12 @@ def run_suite(
                 "suite; pass --resume to continue it or choose another --out directory"
             )
     store.write_manifest(spec, cells, prints)
+    # every result file is checked before it counts as finished: a truncated or edited file is
+    # moved aside (nothing is deleted) and its run done again
+    damaged = store.quarantine_damaged({c.run_id for c in cells})
     finished = store.finished_ids()
     todo = [c for c in cells if c.run_id not in finished]
-    progress = SuiteProgress(total=len(cells), skipped=len(cells) - len(todo))
+    progress = SuiteProgress(total=len(cells), skipped=len(cells) - len(todo), damaged=damaged)
     if on_start is not None:
         on_start(progress)
     by_id = {c.run_id: c for c in todo}
