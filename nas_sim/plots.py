@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 from collections import defaultdict
 from collections.abc import Sequence
@@ -33,9 +34,7 @@ def aggregate(
 
     ``best_val_error`` is derived from ``incumbent_val`` (1 − accuracy, or the loss itself).
     """
-    groups: dict[str, list[SimulationResult]] = defaultdict(list)
-    for r in results:
-        groups[label_of(r)].append(r)
+    groups = group_by_configuration(results)
     out = {}
     for label, rs in groups.items():
         horizon = max(r.config["budget_s"] for r in rs)
@@ -67,6 +66,41 @@ def label_of(result: SimulationResult) -> str:
     return str(cfg.get("label") or cfg["optimizer"])
 
 
+#: configuration keys that differ between the seeds of one configuration
+_PER_RUN = {"seed", "suite_run"}
+
+
+def group_by_configuration(
+    results: Sequence[SimulationResult],
+) -> dict[str, list[SimulationResult]]:
+    """The results grouped by their whole configuration except the seed, named by label.
+
+    Results from other benchmarks, budgets or hyperparameters under one label (result files of
+    two experiments plotted together) are never averaged together: such groups are named
+    ``label [key=value, ...]`` by the keys in which they differ.
+    """
+    by_config: dict[str, list[SimulationResult]] = defaultdict(list)
+    for r in results:
+        cfg = {k: v for k, v in r.config.items() if k not in _PER_RUN}
+        by_config[json.dumps(cfg, sort_keys=True, default=str)].append(r)
+    configs_of_label: dict[str, list[str]] = defaultdict(list)
+    for key, rs in by_config.items():
+        configs_of_label[label_of(rs[0])].append(key)
+    out: dict[str, list[SimulationResult]] = {}
+    for label, keys in configs_of_label.items():
+        if len(keys) == 1:
+            out[label] = by_config[keys[0]]
+            continue
+        cfgs = [json.loads(k) for k in keys]
+        differing = sorted(
+            k for k in set().union(*cfgs) if len({json.dumps(c.get(k)) for c in cfgs}) > 1
+        )
+        for key, cfg in zip(keys, cfgs):
+            what = ", ".join(f"{k}={cfg.get(k)}" for k in differing[:3])
+            out[f"{label} [{what}]"] = by_config[key]
+    return out
+
+
 def draw_anytime(
     ax: Any,
     results: Sequence[SimulationResult],
@@ -75,8 +109,9 @@ def draw_anytime(
     colors: dict[str, Any] | None = None,
 ) -> None:
     """Draw mean ± standard error of trajectory ``key`` per label on a matplotlib axis."""
+    sizes = {label: len(rs) for label, rs in group_by_configuration(results).items()}
     for label, (grid, mean, se) in sorted(aggregate(results, key).items()):
-        n = sum(1 for r in results if label_of(r) == label)
+        n = sizes[label]
         color = None if colors is None else colors.get(label)
         line = ax.plot(grid, mean, label=f"{label} (n={n})", color=color)[0]
         ax.fill_between(grid, mean - se, mean + se, alpha=0.25, color=line.get_color())

@@ -138,6 +138,16 @@ def parse_suite(
         where = f"[[optimizer]] #{i + 1}"
         p.keys(o, _OPT_KEYS, where)
         optimizers.append(p.optimizer(o, where, default_lce))
+    opt_labels = [o.label for o in optimizers]
+    dup = sorted({x for x in opt_labels if opt_labels.count(x) > 1})
+    if dup:
+        # reports and plots group runs by label: two configurations under one label would be
+        # averaged together (or one silently hidden)
+        p.fail(
+            "[[optimizer]] label",
+            f"optimizer labels must be unique, {dup[0]!r} is used "
+            f"{opt_labels.count(dup[0])} times; give each [[optimizer]] its own label = ...",
+        )
     spec = SuiteSpec(
         name=name,
         description=description,

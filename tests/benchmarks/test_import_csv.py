@@ -116,3 +116,41 @@ def test_missing_file() -> None:
         import_csv(
             "nope.csv", SPACE, arch_column="a", metrics={"val_accuracy": "v"}, epoch_time_s=1.0
         )
+
+
+@pytest.mark.parametrize("infer_string", [False, True], ids=["object-text", "str-text"])
+def test_json_list_columns_import_with_either_text_dtype(tmp_path, infer_string) -> None:  # type: ignore[no-untyped-def]
+    """pandas 2 reads text as ``object``, pandas 3 as ``str``: JSON-list curves import either way
+    (``future.infer_string`` switches pandas 2.1+ and 3 between the two)."""
+    df = table(4)
+    rng = np.random.default_rng(1)
+    curves = rng.uniform(0.3, 0.9, (4, 3))
+    df["val_curve"] = [json_list(c) for c in curves]
+    df.to_csv(tmp_path / "t.csv", index=False)
+    with pd.option_context("future.infer_string", infer_string):
+        cs = import_csv(
+            tmp_path / "t.csv",
+            SPACE,
+            arch_column="arch",
+            metrics={"val_accuracy": "val_curve"},
+            epoch_time_s=1.0,
+        )
+    np.testing.assert_allclose(cs.metrics["val_accuracy"], curves, atol=1e-6)
+
+
+def test_a_json_list_of_non_numbers_names_the_row(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    df = table(3)
+    df["val_curve"] = ["[0.1, 0.2]", '["a", 0.2]', "[0.3, 0.4]"]
+    df.to_csv(tmp_path / "t.csv", index=False)
+    with pytest.raises(CsvImportError, match=r"'val_curve' row 3 is not a JSON list of numbers"):
+        import_csv(
+            tmp_path / "t.csv",
+            SPACE,
+            arch_column="arch",
+            metrics={"val_accuracy": "val_curve"},
+            epoch_time_s=1.0,
+        )
+
+
+def json_list(values) -> str:  # type: ignore[no-untyped-def]
+    return "[" + ", ".join(f"{v:.6f}" for v in values) + "]"

@@ -171,7 +171,10 @@ lce_options = {{ top_fraction = 0.2 }}
             lambda t: t.replace('name = "t"', 'name = "t"\noverhead = "x"'),
             "unknown overhead mode 'x'",
         ),
-        (lambda t: t + '\n[[optimizer]]\nname = "rs"\n', "the same run twice"),
+        (
+            lambda t: t + '\n[[optimizer]]\nname = "rs"\n',
+            "optimizer labels must be unique, 'rs' is used 2 times",
+        ),
         (lambda t: t.split("[[optimizer]]")[0], "[[optimizer]]: empty grid"),
         (lambda t: t.replace("[suite]", "[suite]\nseeds = 1\n"), "not valid TOML"),
     ],

@@ -26,6 +26,8 @@ class CsvImportError(ValueError):
 
 
 def _metric_matrix(df, spec: str, file: str, what: str) -> NDArray[np.float64]:  # type: ignore[no-untyped-def]
+    import pandas as pd
+
     if "{epoch}" in spec:
         pattern = re.compile("^" + re.escape(spec).replace(r"\{epoch\}", r"(\d+)") + "$")
         found = sorted(
@@ -43,13 +45,23 @@ def _metric_matrix(df, spec: str, file: str, what: str) -> NDArray[np.float64]: 
             f"{file}: missing column {spec!r} for {what}; columns are: {', '.join(map(str, df.columns))}"
         )
     col = df[spec]
-    if col.dtype == object and col.astype(str).str.strip().str.startswith("[").all():
+    # text columns are ``object`` in pandas 2 and ``str`` in pandas 3: test "not numeric"
+    is_text = not pd.api.types.is_numeric_dtype(col.dtype)
+    if is_text and col.astype(str).str.strip().str.startswith("[").all():
         try:
             lists = [json.loads(x) for x in col]
         except json.JSONDecodeError as exc:
             raise CsvImportError(
                 f"{file}: column {spec!r} holds malformed JSON lists: {exc}"
             ) from exc
+        for row, x in enumerate(lists):
+            if not isinstance(x, list) or not all(
+                isinstance(v, (int, float)) and not isinstance(v, bool) for v in x
+            ):
+                raise CsvImportError(
+                    f"{file}: column {spec!r} row {row + 2} is not a JSON list of numbers: "
+                    f"{str(col.iloc[row])[:60]!r}"
+                )
         lengths = {len(x) for x in lists}
         if len(lengths) != 1:
             raise CsvImportError(
