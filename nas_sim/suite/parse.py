@@ -13,6 +13,7 @@ from typing import Any, NoReturn
 
 from nas_sim import registry
 from nas_sim.budget import parse_budget
+from nas_sim.path_component import PathComponentError, check_path_component
 from nas_sim.simulator import OVERHEAD_MODES
 from nas_sim.suite.spec import (
     DEFAULT_LCE_WRAPPER,
@@ -84,6 +85,7 @@ def parse_suite(
     suite = p.table(data, "suite", required=True)
     p.keys(suite, _SUITE_KEYS, "[suite]")
     name = p.string(suite, "name", "[suite]", default=Path(source).stem)
+    p.component(name, "[suite] name", "the suite name (it names the folder runs/<name>)")
     description = p.string(suite, "description", "[suite]", default="")
     seeds = p.seeds(suite.get("seeds", 1))
     budgets = p.budgets(suite.get("budget", "100x"), "[suite] budget")
@@ -124,6 +126,8 @@ def parse_suite(
         p.keys(b, _BENCH_KEYS, where)
         benchmarks.append(p.benchmark(b, where, budgets, default_e_few, benchmark_paths or {}))
     labels = [b.label for b in benchmarks]
+    for i, lab in enumerate(labels):
+        p.component(lab, f"[[benchmark]] #{i + 1} label", "the benchmark label")
     if len(set(labels)) != len(labels):
         p.fail("[[benchmark]] label", f"benchmark labels must be unique, got {labels}")
     unknown_override = set(benchmark_paths or {}) - set(labels)
@@ -139,6 +143,8 @@ def parse_suite(
         p.keys(o, _OPT_KEYS, where)
         optimizers.append(p.optimizer(o, where, default_lce))
     opt_labels = [o.label for o in optimizers]
+    for i, lab in enumerate(opt_labels):
+        p.component(lab, f"[[optimizer]] #{i + 1} label", "the optimizer label")
     dup = sorted({x for x in opt_labels if opt_labels.count(x) > 1})
     if dup:
         # reports and plots group runs by label: two configurations under one label would be
@@ -174,6 +180,12 @@ class _Parser:
 
     def fail(self, key: str, msg: str) -> NoReturn:
         raise SuiteSpecError(f"{self.source}: {key}: {msg}")
+
+    def component(self, value: str, key: str, what: str) -> None:
+        try:
+            check_path_component(value, what)
+        except PathComponentError as exc:
+            self.fail(key, str(exc))
 
     def keys(self, table: Mapping[str, Any], allowed: set[str], where: str) -> None:
         for k in table:

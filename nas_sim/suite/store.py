@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from nas_sim.atomic import atomic_write_text
+from nas_sim.path_component import PathComponentError, check_path_component
 from nas_sim.results import ResultFileError, load_result, save_result
 from nas_sim.simulator import SimulationResult
 from nas_sim.suite.spec import RunSpec, SuiteSpec, canonical_json
@@ -33,6 +34,15 @@ class SuiteStoreError(ValueError):
     """A suite directory that cannot be used as asked (another suite's results, no manifest …)."""
 
 
+def _run_file_stem(run_id: str) -> str:
+    """Run ids are read back from manifests, which are files: one is never a path."""
+    try:
+        # a run id holds two labels and the grid values: longer than a label may be
+        return check_path_component(run_id, "run id", max_chars=200)
+    except PathComponentError as exc:
+        raise SuiteStoreError(f"{exc} (a manifest edited by hand?)") from exc
+
+
 class ResultsStore:
     """Read and write one suite directory."""
 
@@ -44,10 +54,10 @@ class ResultsStore:
         return self.root / "manifest.json"
 
     def result_path(self, run_id: str) -> Path:
-        return self.root / "runs" / f"{run_id}.json"
+        return self.root / "runs" / f"{_run_file_stem(run_id)}.json"
 
     def failure_path(self, run_id: str) -> Path:
-        return self.root / "failed" / f"{run_id}.json"
+        return self.root / "failed" / f"{_run_file_stem(run_id)}.json"
 
     # ---------------------------------------------------------------- manifest
     def write_manifest(
