@@ -48,7 +48,7 @@ def load_benchmark(name_or_path: str | os.PathLike[str] | Benchmark) -> Benchmar
 
 
 def make_optimizer(
-    name: str | Optimizer,
+    name: str | Optimizer | type[Optimizer],
     params: Mapping[str, Any] | None = None,
     *,
     lce: str | None = None,
@@ -57,9 +57,9 @@ def make_optimizer(
     wrapper: str = DEFAULT_WRAPPER,
     wrapper_options: Mapping[str, Any] | None = None,
 ) -> Optimizer:
-    """The optimizer ``name`` (a registered name, built with ``params``), composed with the LCE
-    method ``lce`` when one is given: the one place where "optimizer + LCE" is assembled, for the
-    CLI, suites and scripts alike.
+    """The optimizer ``name`` (a registered name or an Optimizer subclass, built with ``params``,
+    or an instance), composed with the LCE method ``lce`` when one is given: the one place where
+    "optimizer + LCE" is assembled, for the CLI, suites and scripts alike.
 
     The composition is itself a plugin: ``wrapper`` names a class registered under the
     ``nas_sim.wrappers`` entry points (default ``"lce"``, the LCE framework) or a
@@ -72,10 +72,20 @@ def make_optimizer(
     """
     if isinstance(name, Optimizer):
         if params:
-            raise ValueError("params are for a registered name, not an optimizer instance")
+            raise ValueError("params are for a registered name or a class, not an instance")
         opt = name
-    else:
+    elif isinstance(name, type) and issubclass(name, Optimizer):
+        # a class, as Optuna takes a sampler: built with params like a registered name
+        opt = name(**(params or {}))
+        if not opt.name:
+            opt.name = name.__name__
+    elif isinstance(name, str):
         opt = registry.create("optimizer", name, **(params or {}))
+    else:
+        raise TypeError(
+            f"optimizer must be a registered name ({', '.join(registry.names('optimizer'))}), an "
+            f"Optimizer subclass or an Optimizer instance, got {name!r}"
+        )
     if lce is None:
         if lce_params or e_few is not None or wrapper_options:
             raise ValueError("lce_params, e_few and wrapper_options need an LCE method (lce=...)")
@@ -135,7 +145,7 @@ def load_wrapper(wrapper: str) -> Any:
 
 def run(
     benchmark: str | os.PathLike[str] | Benchmark = DEFAULT_BENCHMARK,
-    optimizer: str | Optimizer = DEFAULT_OPTIMIZER,
+    optimizer: str | Optimizer | type[Optimizer] = DEFAULT_OPTIMIZER,
     *,
     seed: int = 0,
     budget: str | float | Budget = DEFAULT_BUDGET,
@@ -145,7 +155,10 @@ def run(
     max_jobs: int | None = None,
     progress: Any = None,
 ) -> SimulationResult:
-    """Simulate one NAS run; see :class:`~nas_sim.simulator.Simulator`."""
+    """Simulate one NAS run; see :class:`~nas_sim.simulator.Simulator`.
+
+    ``optimizer`` is a registered name, an :class:`~nas_sim.optimizer.Optimizer` subclass (built
+    with ``optimizer_kwargs``) or an instance."""
     bench = load_benchmark(benchmark)
     opt = make_optimizer(optimizer, optimizer_kwargs)
     sim = Simulator(

@@ -6,6 +6,12 @@ import math
 import re
 from dataclasses import dataclass
 
+#: The largest budgets accepted, so a typo (``1e308x``) cannot start a run that never ends while
+#: its memory grows: a million mean full trainings, or 1e15 simulated seconds (31.7 million
+#: years; bound a run by ``max_jobs`` to measure the simulator itself).
+MAX_MULTIPLE = 1e6
+MAX_SECONDS = 1e15
+
 _MULTIPLE = re.compile(r"^\s*([0-9]*\.?[0-9]+(?:e[+-]?[0-9]+)?)\s*x\s*$", re.IGNORECASE)
 
 
@@ -23,12 +29,28 @@ class Budget:
         assert v is not None
         if not math.isfinite(v) or v <= 0:
             raise ValueError(f"budget must be > 0, got {self}")
+        if self.multiple is not None and self.multiple > MAX_MULTIPLE:
+            raise ValueError(
+                f"budget {self} exceeds the cap of {MAX_MULTIPLE:g}x mean full-training times; "
+                "give a smaller multiple (or bound the run by --max-jobs)"
+            )
+        if self.seconds is not None and self.seconds > MAX_SECONDS:
+            raise ValueError(
+                f"budget {self} exceeds the cap of {MAX_SECONDS:g} simulated seconds; give a "
+                "smaller budget (or bound the run by --max-jobs)"
+            )
 
     def resolve_s(self, mean_full_training_time_s: float) -> float:
         if self.seconds is not None:
             return self.seconds
         assert self.multiple is not None
-        return self.multiple * mean_full_training_time_s
+        seconds = self.multiple * mean_full_training_time_s
+        if not math.isfinite(seconds):
+            raise ValueError(
+                f"budget {self} is {seconds} simulated seconds on this benchmark (mean full "
+                f"training {mean_full_training_time_s:g} s); give a smaller multiple"
+            )
+        return seconds
 
     def __str__(self) -> str:
         return f"{self.multiple:g}x" if self.multiple is not None else f"{self.seconds:g}s"
@@ -51,9 +73,15 @@ def parse_budget(text: str | float | int | Budget) -> Budget:
                 "mean full-training time (e.g. 100x)"
             ) from None
         if m:
-            if not math.isfinite(value) or value <= 0:
-                raise ValueError(f"invalid budget {text!r}: the multiple must be > 0")
+            if not math.isfinite(value) or not 0 < value <= MAX_MULTIPLE:
+                raise ValueError(
+                    f"invalid budget {text!r}: the multiple must be > 0 and at most "
+                    f"{MAX_MULTIPLE:g}x (a cap, so that a run ends; bound longer runs by max_jobs)"
+                )
             return Budget(multiple=value)
-    if not math.isfinite(value) or value <= 0:
-        raise ValueError(f"invalid budget {text!r}: simulated seconds must be > 0")
+    if not math.isfinite(value) or not 0 < value <= MAX_SECONDS:
+        raise ValueError(
+            f"invalid budget {text!r}: simulated seconds must be > 0 and at most "
+            f"{MAX_SECONDS:g} (a cap, so that a run ends; bound longer runs by max_jobs)"
+        )
     return Budget(seconds=value)

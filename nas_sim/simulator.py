@@ -19,6 +19,7 @@ serialised on its own clock, and a job starts when the ``ask`` that created it r
 from __future__ import annotations
 
 import heapq
+import numbers
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -28,7 +29,7 @@ from nas_sim.benchmark import Benchmark
 from nas_sim.budget import Budget, parse_budget
 from nas_sim.learning_curve import LearningCurve
 from nas_sim.optimizer import Optimizer, Problem, Request, Result
-from nas_sim.search_space import Architecture
+from nas_sim.search_space import Architecture, InvalidArchitectureError
 from nas_sim.seeding import generators, mix
 
 OverheadMode = Literal["none", "measured", "modeled"]
@@ -37,6 +38,44 @@ OVERHEAD_MODES: tuple[str, ...] = ("none", "measured", "modeled")
 
 class SimulationError(RuntimeError):
     """An optimizer broke the protocol (bad request, resuming a busy run, …)."""
+
+
+class OptimizerProtocolError(SimulationError):
+    """An optimizer plugin broke the ask/tell protocol, or raised inside one of its calls.
+
+    The message names the optimizer, where its code comes from, the step (the number of calls
+    made to it) and the simulated time. ``plugin_frames`` holds the plugin's own stack frames when
+    it raised (the simulator's frames left out: they say nothing about the bug), "" otherwise.
+    """
+
+    def __init__(self, message: str, plugin_frames: str = "") -> None:
+        super().__init__(message)
+        self.plugin_frames = plugin_frames
+
+
+def optimizer_origin(opt: object) -> str:
+    """Where an optimizer's class comes from: its source file, or its module."""
+    import inspect
+    import sys
+
+    cls = type(opt)
+    module = sys.modules.get(cls.__module__)
+    path = getattr(module, "__file__", None)
+    if path and not cls.__module__.startswith("nas_sim."):
+        return str(path)
+    try:
+        return inspect.getsourcefile(cls) or cls.__module__
+    except TypeError:
+        return cls.__module__
+
+
+def _plugin_frames(exc: BaseException) -> str:
+    import traceback
+
+    frames = [f for f in traceback.extract_tb(exc.__traceback__) if f.filename != __file__]
+    lines = traceback.format_list(frames)
+    lines += traceback.format_exception_only(type(exc), exc)
+    return "".join(lines)
 
 
 @dataclass
@@ -223,22 +262,42 @@ class Simulator:
             bench.mean_full_training_time_s if self.budget.multiple is not None else 0.0
         )
         (opt_rng,) = generators(self.seed, 1)
-        opt.setup(
-            Problem(
-                space=bench.space,
-                max_epochs=e_max,
-                objective=objective,
-                maximize=bench.maximize,
-                n_workers=self.n_workers,
-            ),
-            opt_rng,
+        calls = 0  # calls made to the optimizer: the "step" errors name
+        now = 0.0
+
+        def broke(what: str, frames: str = "") -> OptimizerProtocolError:
+            name = opt.name or type(opt).__name__
+            return OptimizerProtocolError(
+                f"optimizer {name!r} (from {optimizer_origin(opt)}) broke the protocol: {what} "
+                f"(step {calls}, simulated time {now:.6g} s)",
+                frames,
+            )
+
+        def guarded(operation: str, fn: Callable[..., Any], *args: Any) -> Any:
+            nonlocal calls
+            calls += 1
+            try:
+                return fn(*args)
+            except Exception as exc:  # any fault of the plugin's own code
+                if operation == "setup" and isinstance(exc, ValueError):
+                    raise  # setup() refusing the problem (e_few >= max_epochs, …): a bad input
+                raise broke(
+                    f"{operation}() raised {type(exc).__name__}: {exc}", _plugin_frames(exc)
+                ) from exc
+
+        problem = Problem(
+            space=bench.space,
+            max_epochs=e_max,
+            objective=objective,
+            maximize=bench.maximize,
+            n_workers=self.n_workers,
         )
+        guarded("setup", opt.setup, problem, opt_rng)
         clock = OverheadClock(self.overhead, opt)
         incumbent = IncumbentTracker(bench)
         runs: list[_Run] = []
         heap: list[tuple[float, int, _Run, int]] = []
         seq = 0
-        now = 0.0
         free = self.n_workers
         epochs_total = jobs = 0
         traj = Trajectory()
@@ -246,12 +305,15 @@ class Simulator:
         while True:
             # Give every free worker a job, as long as the optimizer has one.
             while free > 0 and clock.next_free_s(now) < budget_s:
-                req = clock.call(opt.ask, "ask", now)
+                req = guarded("ask", clock.call, opt.ask, "ask", now)
                 if req is None:
                     break
-                run, start_epoch = self._start_job(req, runs, e_max)
-                end = clock.free_at_s + run.curve.cost_s(start_epoch, req.to_epoch)
-                heapq.heappush(heap, (end, seq, run, req.to_epoch))
+                try:
+                    run, start_epoch, to_epoch = self._start_job(req, runs, e_max)
+                except (SimulationError, InvalidArchitectureError) as exc:
+                    raise broke(str(exc)) from None
+                end = clock.free_at_s + run.curve.cost_s(start_epoch, to_epoch)
+                heapq.heappush(heap, (end, seq, run, to_epoch))
                 seq += 1
                 free -= 1
             if not heap:
@@ -277,7 +339,7 @@ class Simulator:
                 score=incumbent.sign * value,
                 finished_s=now,
             )
-            clock.call(opt.tell, "tell", now, result)
+            guarded("tell", clock.call, opt.tell, "tell", now, result)
             traj.append(now, epochs_total, jobs, incumbent)
             if progress is not None:
                 progress(now, budget_s)
@@ -318,12 +380,17 @@ class Simulator:
             "max_epochs": bench.max_epochs,
         }
 
-    def _start_job(self, req: Request, runs: list[_Run], e_max: int) -> tuple[_Run, int]:
+    def _start_job(self, req: Request, runs: list[_Run], e_max: int) -> tuple[_Run, int, int]:
+        """The run a request trains, the epoch it starts from and the one it trains to."""
         if not isinstance(req, Request):
-            raise SimulationError(f"optimizer.ask() must return a Request or None, got {req!r}")
-        to = req.to_epoch
-        if isinstance(to, bool) or not isinstance(to, int) or not 1 <= to <= e_max:
-            raise SimulationError(f"Request.to_epoch must be an int in [1, {e_max}], got {to!r}")
+            raise SimulationError(
+                f"ask() must return a Request or None, got {type(req).__name__} {req!r:.200}"
+            )
+        to = _as_int(req.to_epoch)
+        if to is None or not 1 <= to <= e_max:
+            raise SimulationError(
+                f"Request.to_epoch must be an integer in [1, {e_max}], got {req.to_epoch!r}"
+            )
         if req.resume is None:
             self.benchmark.space.validate(req.arch)
             run_id = len(runs)
@@ -331,9 +398,13 @@ class Simulator:
             run = _Run(run_id=run_id, arch=req.arch, curve=curve)
             runs.append(run)
         else:
-            if not isinstance(req.resume, int) or not 0 <= req.resume < len(runs):
-                raise SimulationError(f"Request.resume={req.resume!r} is not a known run id")
-            run = runs[req.resume]
+            resume = _as_int(req.resume)
+            if resume is None or not 0 <= resume < len(runs):
+                raise SimulationError(
+                    f"Request.resume={req.resume!r} is not a known run id (runs so far: "
+                    f"{len(runs)}, ids 0..{len(runs) - 1})"
+                )
+            run = runs[resume]
             if req.arch != run.arch:
                 raise SimulationError(
                     f"Request.resume={run.run_id} names a run of another architecture "
@@ -347,4 +418,12 @@ class Simulator:
                     f"later epoch (got to_epoch={to})"
                 )
         run.busy = True
-        return run, run.epochs
+        return run, run.epochs, to
+
+
+def _as_int(value: object) -> int | None:
+    """``value`` as an int when it is an integer of any kind (``np.int64(50)`` is a valid epoch
+    in any user's code), else None; bools and floats (even 50.0) are not integers here."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        return None
+    return int(value)

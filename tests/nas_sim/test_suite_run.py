@@ -211,7 +211,11 @@ def test_lce_cells_construct_the_wrapper_with_method_and_options(
     assert not progress.failed and progress.ok == 18
     calls = suite_plugins.RecordingLCE.calls
     # 6 runs, after one set-up check per distinct configuration (2 worker counts) on the benchmark
-    assert len(calls) == 2 + 6 and calls[0] == {"method": "LastValue", "e_few": 3, "top_fraction": 0.5}
+    assert len(calls) == 2 + 6 and calls[0] == {
+        "method": "LastValue",
+        "e_few": 3,
+        "top_fraction": 0.5,
+    }
     # the stand-in wrapper trains fully, so an LCE run equals its inner optimizer's run
     store = ResultsStore(tmp_path / "out")
     res = {

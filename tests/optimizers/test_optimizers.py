@@ -181,3 +181,28 @@ def test_synchronous_hyperband_promotes_the_top_third_after_the_rung() -> None:
         opt.tell(_result(run_id, req.arch, score, epochs=1))
     promos = [opt.ask() for _ in range(3)]
     assert [(p.resume, p.to_epoch) for p in promos] == [(5, 4), (1, 4), (3, 4)]
+
+
+def test_asha_promotions_equal_the_scan_of_the_rung_top(synthetic_benchmark) -> None:  # type: ignore[no-untyped-def]
+    """ASHA finds its promotion through a heap of candidates (linear cost in the number of jobs);
+    it must choose exactly what scanning the top 1/eta of each rung chose."""
+    from nas_sim.optimizers.asha import ASHA
+    from nas_sim.optimizers.hyperband import _EPS
+
+    class ScanningASHA(ASHA):
+        def _async_promotion(self, bracket):  # type: ignore[no-untyped-def]
+            for rung in range(len(bracket.rungs) - 2, -1, -1):
+                told = bracket.rungs[rung]
+                k = int(len(told) / self.eta + _EPS)
+                for _, _, trial, promotable in told[:k]:
+                    if promotable and trial.tid not in bracket.promoted[rung]:
+                        bracket.promoted[rung].add(trial.tid)
+                        return trial, rung + 1
+            return None
+
+    runs = [
+        api.run(synthetic_benchmark, cls(), seed=3, budget=1e12, workers=4, max_jobs=1500)
+        for cls in (ASHA, ScanningASHA)
+    ]
+    assert runs[0].trajectory == runs[1].trajectory
+    assert runs[0].summary == runs[1].summary
