@@ -21,6 +21,21 @@ from nas_sim.benchmarks.surrogate.noise import NOISE_MODELS
 # ---- nas-sim import …: NAS benchmark files to learning-curve sets
 
 
+def _checked_out(ctx: click.Context, param: click.Parameter, value: Path | None) -> Path | None:
+    """``--out`` of a curve set, checked when the command line is read: an import can take
+    minutes, and must not fail at its end on a destination it cannot write."""
+    from nas_sim.atomic import OutputPathError, check_output_path
+
+    if value is None:
+        return None
+    try:
+        check_output_path(value, what="curve set")
+        check_output_path(value.with_suffix(".json"), what="curve-set sidecar")
+    except OutputPathError as exc:
+        raise click.BadParameter(str(exc), ctx=ctx, param=param) from exc
+    return value
+
+
 @click.group("import")
 def import_group() -> None:
     """Import benchmark data into a learning-curve set (.parquet + .json)."""
@@ -42,7 +57,9 @@ def import_group() -> None:
 @click.option("--epoch-time-s", type=float, default=None, help="Seconds per epoch for every run.")
 @click.option("--epoch-time-column", default=None, help="Column of seconds per epoch.")
 @click.option("--seed-column", default=None, help="Column of training seeds (several runs/arch).")
-@click.option("--out", required=True, type=click.Path(dir_okay=False, path_type=Path))
+@click.option(
+    "--out", required=True, type=click.Path(dir_okay=False, path_type=Path), callback=_checked_out
+)
 def import_csv_command(
     file: Path,
     space: str,
@@ -85,7 +102,10 @@ def import_csv_command(
 def _finish(cs, report, out: Path) -> None:  # type: ignore[no-untyped-def]
     from nas_sim.benchmarks.curve_set import write_curve_set
 
-    write_curve_set(cs, out)
+    try:
+        write_curve_set(cs, out)
+    except ValueError as exc:  # CurveSetError, OutputPathError: both name the path
+        raise click.ClickException(str(exc)) from exc
     for line in report.lines():
         click.echo(line, err=bool(report.skipped) and line.startswith("  skipped"))
     click.echo(
@@ -110,6 +130,7 @@ _OUT = click.option(
     "--out",
     required=True,
     type=click.Path(dir_okay=False, path_type=Path),
+    callback=_checked_out,
     help="Learning-curve set to write (.parquet; a .json sidecar is written too).",
 )
 _SKIP = click.option(

@@ -88,6 +88,14 @@ def lce_evaluate(
     from nas_sim.lce.evaluate import evaluate, load_curves, plot_predictions, rows_as_dicts
     from nas_sim.lce.method import CurveError
 
+    if plot_path is not None:
+        from nas_sim.atomic import OutputPathError
+        from nas_sim.plots import check_figure_path
+
+        try:  # before the evaluation, which can take minutes
+            check_figure_path(plot_path, what="plot")
+        except OutputPathError as exc:
+            raise click.ClickException(str(exc)) from exc
     names = [m.strip() for m in methods.split(",") if m.strip()]
     valid = registry.names("lce")
     for name in names:
@@ -113,7 +121,10 @@ def lce_evaluate(
     for file, reason in data.skipped:
         click.echo(f"skipped {file}: {reason}", err=True)
     if plot_path is not None:
-        plot_predictions(data, preds, rows, plot_path)
+        try:
+            plot_predictions(data, preds, rows, plot_path)
+        except ValueError as exc:  # OutputPathError: the destination changed meanwhile
+            raise click.ClickException(str(exc)) from exc
     if as_json:
         out = {
             "curves": data.name,

@@ -226,6 +226,8 @@ def plot_predictions(
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
+    from nas_sim.plots import save_figure
+
     methods = sorted({k[0] for k in predictions}, key=[r.method for r in rows].index)
     e_few = sorted({k[1] for k in predictions})
     fig, axes = plt.subplots(
@@ -259,5 +261,7 @@ def plot_predictions(
             ax.tick_params(labelsize=6)
     fig.suptitle(f"{data.name}: {rows[0].n_test} test curves", fontsize=9)
     fig.tight_layout()
-    fig.savefig(path, dpi=120)
-    plt.close(fig)
+    try:
+        save_figure(fig, path, dpi=120)
+    finally:
+        plt.close(fig)

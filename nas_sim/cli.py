@@ -177,8 +177,15 @@ def run(
     quiet: bool,
 ) -> None:
     """Simulate one NAS run (default: REA on the embedded MNIST-1D benchmark)."""
-    from nas_sim.results import save_result
+    from nas_sim.atomic import OutputPathError
+    from nas_sim.results import ResultFileError, check_result_path, save_result
+    from nas_sim.simulator import OptimizerProtocolError, SimulationError
 
+    if out is not None:
+        try:  # before the run: a long run must not fail at its end
+            check_result_path(out)
+        except OutputPathError as exc:
+            raise NasSimError(str(exc)) from exc
     _load_plugins(plugin)
     try:
         bench = api.load_benchmark(benchmark)
@@ -225,10 +232,20 @@ def run(
                 max_jobs=max_jobs,
                 progress=tick,  # type: ignore[arg-type]
             )
-        except ValueError as exc:
+        except OptimizerProtocolError as exc:
+            if exc.plugin_frames:
+                click.echo(
+                    "the optimizer's own frames (most recent call last):\n" + exc.plugin_frames,
+                    err=True,
+                )
+            raise NasSimError(str(exc)) from exc
+        except (ValueError, SimulationError) as exc:
             raise NasSimError(str(exc)) from exc
     if out is not None:
-        save_result(result, out)
+        try:
+            save_result(result, out)
+        except (OutputPathError, ResultFileError) as exc:
+            raise NasSimError(str(exc)) from exc
     summary = asdict(result.summary)
     summary.update(benchmark=bench.name, optimizer=opt.name, seed=seed, objective=bench.objective)
     if as_json:
@@ -346,9 +363,14 @@ def benchmarks_info(name: str, as_json: bool) -> None:
 )
 def plot(results: tuple[Path, ...], output: Path) -> None:
     """Best validation error and regret against simulated time (mean ± s.e. over seeds)."""
-    from nas_sim.plots import plot_results
+    from nas_sim.atomic import OutputPathError
+    from nas_sim.plots import check_figure_path, plot_results
     from nas_sim.results import ResultFileError, load_result
 
+    try:
+        check_figure_path(output)
+    except OutputPathError as exc:
+        raise NasSimError(str(exc)) from exc
     files: list[Path] = []
     for r in results:
         files.extend(sorted(r.glob("*.json")) if r.is_dir() else [r])
@@ -360,7 +382,10 @@ def plot(results: tuple[Path, ...], output: Path) -> None:
             click.echo(f"warning: skipped {exc}", err=True)
     if not loaded:
         raise NasSimError("no readable result files given")
-    plot_results(loaded, output)
+    try:
+        plot_results(loaded, output)
+    except OutputPathError as exc:
+        raise NasSimError(str(exc)) from exc
     click.echo(f"plotted {len(loaded)} result(s) to {output}")
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+from pathlib import Path
 from collections import defaultdict
 from collections.abc import Sequence
 from typing import Any
@@ -11,6 +12,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from nas_sim.atomic import OutputPathError, atomic_write_bytes, check_output_path
 from nas_sim.simulator import SimulationResult
 
 
@@ -122,6 +124,32 @@ def draw_anytime(
     ax.grid(True, which="both", alpha=0.3)
 
 
+#: figure formats matplotlib writes with its default (Agg) backends
+FIGURE_SUFFIXES: tuple[str, ...] = (".png", ".pdf", ".svg", ".jpg", ".jpeg", ".eps", ".ps")
+
+
+def check_figure_path(path: str | os.PathLike[str], what: str = "figure") -> Path:
+    """Check that a figure can be written to ``path`` in a format named by its suffix, or raise
+    :class:`~nas_sim.atomic.OutputPathError` naming the suffix and the supported ones."""
+    p = check_output_path(path, what=what)
+    if p.suffix.lower() not in FIGURE_SUFFIXES:
+        raise OutputPathError(
+            f"cannot write the {what} {str(p)!r}: unsupported format {p.suffix or '(no suffix)'!r}; "
+            f"use one of {', '.join(FIGURE_SUFFIXES)}"
+        )
+    return p
+
+
+def save_figure(fig: Any, path: str | os.PathLike[str], **kwargs: Any) -> None:
+    """Save a matplotlib figure atomically, after :func:`check_figure_path`."""
+    import io
+
+    p = check_figure_path(path)
+    buf = io.BytesIO()
+    fig.savefig(buf, format=p.suffix.lower().lstrip("."), **kwargs)
+    atomic_write_bytes(p, buf.getvalue())
+
+
 def plot_results(results: Sequence[SimulationResult], path: str | os.PathLike[str]) -> None:
     """Write a two-panel figure (best validation error, regret) to ``path``."""
     import matplotlib
@@ -139,5 +167,7 @@ def plot_results(results: Sequence[SimulationResult], path: str | os.PathLike[st
         ax.set_title(f"{title}, mean ± s.e. over seeds")
         ax.legend()
     fig.tight_layout()
-    fig.savefig(path, dpi=120)
-    plt.close(fig)
+    try:
+        save_figure(fig, path, dpi=120)
+    finally:
+        plt.close(fig)

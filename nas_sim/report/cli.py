@@ -56,11 +56,21 @@ def report(
     tests, LCE-strategy comparison and learning curves, in one self-contained HTML page."""
     import json
 
-    from nas_sim.atomic import atomic_write_text
+    from nas_sim.atomic import OutputPathError, atomic_write_text, check_output_path
     from nas_sim.report.build import build_report
     from nas_sim.report.html import render_html
     from nas_sim.suite.store import SuiteStoreError
 
+    out = output or directory / "report.html"
+    try:  # every destination before the work: a report of a large suite takes a while
+        if not no_html:
+            check_output_path(out, what="report")
+        if json_out not in (None, "-"):
+            check_output_path(json_out, what="JSON file")
+        if export_out is not None:
+            check_output_path(export_out, what="export table")
+    except OutputPathError as exc:
+        raise click.ClickException(str(exc)) from exc
     try:
         if export_out is not None:
             from nas_sim.suite.export import export_runs
@@ -81,9 +91,14 @@ def report(
         if json_out == "-":
             click.echo(text, nl=False)
         else:
-            atomic_write_text(json_out, text)
+            try:
+                atomic_write_text(json_out, text)
+            except OutputPathError as exc:
+                raise click.ClickException(str(exc)) from exc
             click.echo(f"wrote {json_out}", err=True)
     if not no_html:
-        out = output or directory / "report.html"
-        atomic_write_text(out, render_html(rep))
+        try:
+            atomic_write_text(out, render_html(rep))
+        except OutputPathError as exc:
+            raise click.ClickException(str(exc)) from exc
         click.echo(f"wrote {out}", err=True)

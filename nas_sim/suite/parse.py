@@ -59,9 +59,17 @@ def load_suite(
     """
     path = Path(path)
     try:
-        text = path.read_text()
+        raw = path.read_bytes()
     except FileNotFoundError:
         raise SuiteSpecError(f"suite file {str(path)!r} does not exist") from None
+    except OSError as exc:
+        raise SuiteSpecError(f"suite file {str(path)!r} cannot be read: {exc.strerror}") from exc
+    try:
+        text = raw.decode("utf-8")  # TOML is UTF-8 by definition
+    except UnicodeDecodeError as exc:
+        raise SuiteSpecError(
+            f"{path}: not a TOML suite file: byte {exc.start} is not UTF-8 text (a binary file?)"
+        ) from exc
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:

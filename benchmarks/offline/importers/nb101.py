@@ -276,6 +276,8 @@ def import_nb111(
                 raise DataImportError(f"{name}: hash {h} is not in {Path(tfrecord).name}")
             try:
                 data = json.loads(f.read_text())
+            except (OSError, UnicodeDecodeError) as exc:  # a binary file, a pickle, …
+                raise DataImportError(f"{name}: cannot read as JSON text: {exc}") from exc
             except json.JSONDecodeError as exc:
                 raise DataImportError(f"{name}: not valid JSON (truncated?): {exc}") from exc
             evals = data.get("evaluation_results") if isinstance(data, dict) else None
@@ -289,6 +291,13 @@ def import_nb111(
                         raise DataImportError(
                             f"{name}: evaluation_results[{k}] lacks field {field!r}"
                         )
+                for field in ("epochs", "training_time"):  # optional, numbers when present
+                    if not isinstance(ev.get(field, 0), (int, float)):
+                        raise DataImportError(
+                            f"{name}: evaluation_results[{k}] field {field!r} must be a number"
+                        )
+            if not isinstance(data.get("total_time", 0), (int, float)):
+                raise DataImportError(f"{name}: field 'total_time' must be a number")
         except DataImportError as exc:
             if not skip_malformed:
                 raise

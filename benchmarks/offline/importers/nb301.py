@@ -36,6 +36,8 @@ def _read(file: Path, root: Path) -> dict[str, object]:
     name = str(file.relative_to(root))
     try:
         data = json.loads(file.read_text())
+    except (OSError, UnicodeDecodeError) as exc:  # a binary file, a pickle named .json, …
+        raise DataImportError(f"{name}: cannot read as JSON text: {exc}") from exc
     except json.JSONDecodeError as exc:
         raise DataImportError(f"{name}: not valid JSON (truncated?): {exc}") from exc
     if not isinstance(data, dict):
@@ -48,14 +50,23 @@ def _read(file: Path, root: Path) -> dict[str, object]:
         raise DataImportError(f"{name}: field 'learning_curves' lacks 'Train/val_accuracy'")
     for key, v in lc.items():
         if key in _CURVES and (
-            not isinstance(v, list) or not v or not all(isinstance(x, (int, float)) for x in v)
+            not isinstance(v, list) or not v or not all(_is_number(x) for x in v)
         ):
             raise DataImportError(
                 f"{name}: field learning_curves[{key!r}] must be a non-empty list of numbers"
             )
-    if not isinstance(data["runtime"], (int, float)) or not data["runtime"] > 0:
+    if not _is_number(data["runtime"]) or not data["runtime"] > 0:
         raise DataImportError(f"{name}: field 'runtime' must be a positive number of seconds")
+    if not _is_number(data["test_accuracy"]):
+        raise DataImportError(
+            f"{name}: field 'test_accuracy' must be a number (percent), got "
+            f"{data['test_accuracy']!r:.60}"
+        )
     return data
+
+
+def _is_number(x: object) -> bool:
+    return isinstance(x, (int, float)) and not isinstance(x, bool)
 
 
 def import_nb301(

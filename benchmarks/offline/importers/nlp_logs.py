@@ -58,6 +58,10 @@ def _read_log(file: Path) -> dict[str, object]:
             raise DataImportError(f"{file.name}: field {key!r} must be a list of numbers")
     if not isinstance(data["recepie"], (str, dict)):
         raise DataImportError(f"{file.name}: field 'recepie' must be a recipe JSON string")
+    for key in ("recepie_id", "experiment_id", "num_params", "epochs"):  # ints when present
+        v = data.get(key, 0)
+        if isinstance(v, bool) or not isinstance(v, int):
+            raise DataImportError(f"{file.name}: field {key!r} must be an integer, got {v!r:.60}")
     return data
 
 
