@@ -178,8 +178,9 @@ def run(
 ) -> None:
     """Simulate one NAS run (default: REA on the embedded MNIST-1D benchmark)."""
     from nas_sim.atomic import OutputPathError
+    from nas_sim.interrupt import signals_raise
     from nas_sim.results import ResultFileError, check_result_path, save_result
-    from nas_sim.simulator import OptimizerProtocolError, SimulationError
+    from nas_sim.simulator import OptimizerProtocolError, RunInterrupted, SimulationError
 
     if out is not None:
         try:  # before the run: a long run must not fail at its end
@@ -222,16 +223,20 @@ def run(
             progress.update(task, completed=min(now / budget_s, 1.0))
 
         try:
-            result = api.run(
-                bench,
-                opt,
-                seed=seed,
-                budget=parsed_budget,
-                workers=workers,
-                overhead=overhead,
-                max_jobs=max_jobs,
-                progress=tick,  # type: ignore[arg-type]
-            )
+            with signals_raise():
+                result = api.run(
+                    bench,
+                    opt,
+                    seed=seed,
+                    budget=parsed_budget,
+                    workers=workers,
+                    overhead=overhead,
+                    max_jobs=max_jobs,
+                    progress=tick,  # type: ignore[arg-type]
+                )
+        except RunInterrupted as exc:
+            progress.stop()
+            _save_interrupted(exc, out)
         except OptimizerProtocolError as exc:
             if exc.plugin_frames:
                 click.echo(
@@ -252,6 +257,32 @@ def run(
         click.echo(json.dumps(summary, indent=2, sort_keys=True))
         return
     _print_summary(summary, bench.test_metric, out)
+
+
+def _save_interrupted(exc: Any, out: Path | None) -> None:
+    """A run stopped by SIGINT/SIGTERM: save its partial trajectory (marked ``interrupted`` in
+    its config) when ``--out`` was given, say so, and exit with the signal's code."""
+    from nas_sim.atomic import OutputPathError
+    from nas_sim.interrupt import Interrupted
+    from nas_sim.results import ResultFileError, save_result
+
+    cause = exc.__cause__
+    what = str(cause) if isinstance(cause, Interrupted) else "interrupted"
+    code = cause.exit_code if isinstance(cause, Interrupted) else 130
+    s = exc.result.summary
+    where = "nothing written (no --out)"
+    if out is not None:
+        try:
+            save_result(exc.result, out)
+            where = f"partial trajectory written to {out}, marked interrupted"
+        except (OutputPathError, ResultFileError) as err:
+            where = f"the partial trajectory could not be written: {err}"
+    click.echo(
+        f"{what} after {s.jobs} jobs at simulated time {s.simulated_time_s:.6g} s of "
+        f"{s.budget_s:.6g} s; {where}",
+        err=True,
+    )
+    raise click.exceptions.Exit(code)
 
 
 def _progress(disabled: bool) -> Any:

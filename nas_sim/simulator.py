@@ -40,6 +40,15 @@ class SimulationError(RuntimeError):
     """An optimizer broke the protocol (bad request, resuming a busy run, …)."""
 
 
+class RunInterrupted(KeyboardInterrupt):
+    """A run stopped by SIGINT/SIGTERM; ``result`` is its trajectory up to the last finished job,
+    with ``config["interrupted"] = True`` (the summary counts those jobs only)."""
+
+    def __init__(self, result: SimulationResult) -> None:
+        super().__init__(f"interrupted after {result.summary.jobs} jobs")
+        self.result = result
+
+
 class OptimizerProtocolError(SimulationError):
     """An optimizer plugin broke the ask/tell protocol, or raised inside one of its calls.
 
@@ -302,49 +311,69 @@ class Simulator:
         epochs_total = jobs = 0
         traj = Trajectory()
 
-        while True:
-            # Give every free worker a job, as long as the optimizer has one.
-            while free > 0 and clock.next_free_s(now) < budget_s:
-                req = guarded("ask", clock.call, opt.ask, "ask", now)
-                if req is None:
+        try:
+            while True:
+                # Give every free worker a job, as long as the optimizer has one.
+                while free > 0 and clock.next_free_s(now) < budget_s:
+                    req = guarded("ask", clock.call, opt.ask, "ask", now)
+                    if req is None:
+                        break
+                    try:
+                        run, start_epoch, to_epoch = self._start_job(req, runs, e_max)
+                    except (SimulationError, InvalidArchitectureError) as exc:
+                        raise broke(str(exc)) from None
+                    end = clock.free_at_s + run.curve.cost_s(start_epoch, to_epoch)
+                    heapq.heappush(heap, (end, seq, run, to_epoch))
+                    seq += 1
+                    free -= 1
+                if not heap:
                     break
-                try:
-                    run, start_epoch, to_epoch = self._start_job(req, runs, e_max)
-                except (SimulationError, InvalidArchitectureError) as exc:
-                    raise broke(str(exc)) from None
-                end = clock.free_at_s + run.curve.cost_s(start_epoch, to_epoch)
-                heapq.heappush(heap, (end, seq, run, to_epoch))
-                seq += 1
-                free -= 1
-            if not heap:
-                break
-            end, _, run, to_epoch = heapq.heappop(heap)
-            if end > budget_s:
-                break  # this and every later job finish after the budget: cancelled
-            now = end
-            epochs_total += to_epoch - run.epochs
-            run.epochs = to_epoch
-            run.busy = False
-            free += 1
-            jobs += 1
-            value = float(run.curve.values[objective][to_epoch - 1])
-            if to_epoch == e_max:
-                incumbent.offer(run, value)
-            result = Result(
-                run_id=run.run_id,
-                arch=run.arch,
-                epochs=to_epoch,
-                curve=run.curve.observed(to_epoch),
-                value=value,
-                score=incumbent.sign * value,
-                finished_s=now,
+                end, _, run, to_epoch = heapq.heappop(heap)
+                if end > budget_s:
+                    break  # this and every later job finish after the budget: cancelled
+                now = end
+                epochs_total += to_epoch - run.epochs
+                run.epochs = to_epoch
+                run.busy = False
+                free += 1
+                jobs += 1
+                value = float(run.curve.values[objective][to_epoch - 1])
+                if to_epoch == e_max:
+                    incumbent.offer(run, value)
+                result = Result(
+                    run_id=run.run_id,
+                    arch=run.arch,
+                    epochs=to_epoch,
+                    curve=run.curve.observed(to_epoch),
+                    value=value,
+                    score=incumbent.sign * value,
+                    finished_s=now,
+                )
+                guarded("tell", clock.call, opt.tell, "tell", now, result)
+                traj.append(now, epochs_total, jobs, incumbent)
+                if progress is not None:
+                    progress(now, budget_s)
+                if self.max_jobs is not None and jobs >= self.max_jobs:
+                    break
+        except KeyboardInterrupt as exc:
+            # SIGINT (or SIGTERM through nas_sim.interrupt): the trajectory so far is a valid
+            # partial result; hand it over, marked, to whoever saves it
+            n = len(traj.time_s)
+            partial = Summary(
+                incumbent=None if incumbent.run is None else bench.space.format(incumbent.run.arch),
+                incumbent_val=incumbent.val,
+                incumbent_test=incumbent.test,
+                regret=incumbent.regret,
+                simulated_time_s=traj.time_s[-1] if n else 0.0,
+                budget_s=budget_s,
+                jobs=n,
+                runs=len(runs),
+                full_trainings=incumbent.full_trainings,
+                epochs_trained=traj.epochs[-1] if n else 0,
+                overhead_s=clock.total_s,
             )
-            guarded("tell", clock.call, opt.tell, "tell", now, result)
-            traj.append(now, epochs_total, jobs, incumbent)
-            if progress is not None:
-                progress(now, budget_s)
-            if self.max_jobs is not None and jobs >= self.max_jobs:
-                break
+            config = {**self._config(budget_s), "interrupted": True}
+            raise RunInterrupted(SimulationResult(config, traj, partial)) from exc
 
         summary = Summary(
             incumbent=None if incumbent.run is None else bench.space.format(incumbent.run.arch),

@@ -106,6 +106,7 @@ def run_cmd(
     """Run every cell of SUITE.toml (a file or a preset name) and store one result per run."""
     from nas_sim import registry
     from nas_sim.atomic import OutputPathError
+    from nas_sim.interrupt import Interrupted, signals_raise
     from nas_sim.suite.executors import ExecutorError, make_executor
     from nas_sim.suite.lock import SuiteLockedError
     from nas_sim.suite.parse import load_suite
@@ -145,7 +146,8 @@ def run_cmd(
     except ValueError as exc:
         raise _error(str(exc)) from exc
     try:
-        progress = _run_with_progress(spec, out, ex, resume, quiet)
+        with signals_raise():
+            progress = _run_with_progress(spec, out, ex, resume, quiet)
     except (
         SuiteStoreError,
         SuiteSpecError,
@@ -154,6 +156,17 @@ def run_cmd(
         OutputPathError,
     ) as exc:
         raise _error(str(exc)) from exc
+    except Interrupted as exc:
+        from nas_sim.suite.store import ResultsStore
+
+        kept = len(ResultsStore(out).finished_ids() & {c.run_id for c in cells})
+        click.echo(
+            f"{exc}: stopped the workers; {kept} of {len(cells)} run(s) are stored in {out} "
+            f"(runs in flight were dropped, nothing partial is kept). Resume with:\n"
+            f"  nas-sim suite {suite_file} --out {out} --resume",
+            err=True,
+        )
+        raise click.exceptions.Exit(exc.exit_code) from None
     for run_id, why in sorted(progress.damaged.items()):
         click.echo(f"warning: {why}; moved to {out / 'damaged'} and run again ({run_id})", err=True)
     click.echo(

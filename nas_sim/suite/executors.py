@@ -11,9 +11,12 @@ from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from typing import Any
 
+from nas_sim.interrupt import ignore_sigint
 from nas_sim.suite.runner import Outcome, execute
 
 EXECUTORS: tuple[str, ...] = ("local", "ray", "serial")
+#: seconds a terminated worker gets to exit before it is killed
+_GRACE_S = 3.0
 
 
 class ExecutorError(RuntimeError):
@@ -35,11 +38,19 @@ class Executor:
     def close(self) -> None:
         """Release workers; the default has none."""
 
+    def abort(self) -> None:
+        """Stop at once, dropping runs in flight (an interrupt, an error of the driver); the
+        default is :meth:`close`."""
+        self.close()
+
     def __enter__(self) -> Executor:
         return self
 
-    def __exit__(self, *exc: object) -> None:
-        self.close()
+    def __exit__(self, exc_type: type[BaseException] | None, *exc: object) -> None:
+        if exc_type is None:
+            self.close()
+        else:
+            self.abort()  # the driver stops: waiting for runs nobody will store is pointless
 
 
 class SerialExecutor(Executor):
@@ -90,7 +101,9 @@ class LocalExecutor(Executor):
         from concurrent.futures.process import BrokenProcessPool
 
         ctx = multiprocessing.get_context(self.start_method)
-        self._pool = pool = ProcessPoolExecutor(max_workers=self.jobs, mp_context=ctx)
+        self._pool = pool = ProcessPoolExecutor(
+            max_workers=self.jobs, mp_context=ctx, initializer=ignore_sigint
+        )
         pending: set[Future[Outcome]] = set()
         queue = iter(cells)
         exhausted = False
@@ -119,6 +132,24 @@ class LocalExecutor(Executor):
             self._pool.shutdown(wait=True, cancel_futures=True)
             self._pool = None
 
+    def abort(self) -> None:
+        """Terminate the workers (SIGTERM, then SIGKILL after ``_GRACE_S``) and drop the pool:
+        their runs are lost, nothing of them was written (workers write no files)."""
+        pool, self._pool = self._pool, None
+        if pool is None:
+            return
+        # concurrent.futures has no public way to stop running workers before Python 3.14
+        procs = list((getattr(pool, "_processes", None) or {}).values())
+        pool.shutdown(wait=False, cancel_futures=True)
+        for p in procs:
+            if p.is_alive():
+                p.terminate()
+        for p in procs:
+            p.join(timeout=_GRACE_S)
+            if p.is_alive():
+                p.kill()
+                p.join(timeout=_GRACE_S)
+
 
 class RayExecutor(Executor):
     """Ray tasks, one CPU each: a local Ray instance with ``jobs`` CPUs, or the cluster at
@@ -144,6 +175,7 @@ class RayExecutor(Executor):
         self.plugins = tuple(plugins)
         self.fn = fn
         self._started = False
+        self._refs: list[Any] = []
 
     def map(self, cells: Iterable[dict[str, Any]]) -> Iterator[Outcome]:
         try:
@@ -161,7 +193,7 @@ class RayExecutor(Executor):
                 raise ExecutorError(f"could not start {where}: {exc}") from exc
             self._started = True
         task = ray.remote(num_cpus=1, max_retries=0)(self.fn)
-        refs = [task.remote(cell, self.plugins) for cell in cells]
+        refs = self._refs = [task.remote(cell, self.plugins) for cell in cells]
         while refs:
             # take every result that is ready (at least one): a wait per result would scan the
             # pending list once per run, quadratic in the size of a large suite
@@ -169,7 +201,22 @@ class RayExecutor(Executor):
             if refs:
                 more, refs = ray.wait(refs, num_returns=len(refs), timeout=0)
                 done += more
+            self._refs = refs
             yield from ray.get(done)
+
+    def abort(self) -> None:
+        """Cancel every task still queued or running (force: their workers are killed), then
+        shut the local Ray instance down as :meth:`close` does."""
+        if self._refs:
+            import ray
+
+            for ref in self._refs:
+                try:
+                    ray.cancel(ref, force=True)
+                except Exception:  # a task that finished meanwhile, a lost cluster: moving on
+                    pass
+            self._refs = []
+        self.close()
 
     def close(self) -> None:
         if self._started:

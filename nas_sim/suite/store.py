@@ -116,6 +116,17 @@ class ResultsStore:
             return set()
         return {p.stem for p in folder.glob("*.json") if not p.name.startswith(".")}
 
+    def remove_partial_files(self) -> list[Path]:
+        """Delete the temporary files of interrupted atomic writes (``.NAME.XXXX.tmp``), left
+        only by a process killed mid-write; they never count as results."""
+        removed = []
+        for folder in (self.root, self.root / "runs", self.root / "failed"):
+            if folder.is_dir():
+                for p in folder.glob(".*.tmp"):
+                    p.unlink(missing_ok=True)
+                    removed.append(p)
+        return removed
+
     def quarantine_damaged(self, run_ids: set[str]) -> dict[str, str]:
         """Check the result file of every finished run in ``run_ids``; move each one that is not
         a complete result of its own run to ``damaged/`` and return run id → why."""

@@ -121,6 +121,7 @@ def _run_locked(
                 f"{str(out)!r} already holds {len(store.finished_ids())} finished run(s) of this "
                 "suite; pass --resume to continue it or choose another --out directory"
             )
+    store.remove_partial_files()  # of a process killed mid-write
     store.write_manifest(spec, cells, prints)
     # every result file is checked before it counts as finished: a truncated or edited file is
     # moved aside (nothing is deleted) and its run done again
@@ -131,15 +132,21 @@ def _run_locked(
     if on_start is not None:
         on_start(progress)
     by_id = {c.run_id: c for c in todo}
-    with executor:
-        for outcome in executor.map(c.as_dict() for c in todo):
-            cell = by_id[outcome.run_id]
-            if outcome.status == "ok" and outcome.result is not None:
-                store.save(cell, outcome.result)
-                progress.ok += 1
-            else:
-                store.save_failure(cell, outcome.traceback or outcome.error)
-                progress.failed[cell.run_id] = outcome.error
-            if on_outcome is not None:
-                on_outcome(outcome, progress)
+    try:
+        # leaving this block by an exception (an interrupt: nas_sim.interrupt) stops the workers
+        # at once; every result stored so far stays, nothing partial does
+        with executor:
+            for outcome in executor.map(c.as_dict() for c in todo):
+                cell = by_id[outcome.run_id]
+                if outcome.status == "ok" and outcome.result is not None:
+                    store.save(cell, outcome.result)
+                    progress.ok += 1
+                else:
+                    store.save_failure(cell, outcome.traceback or outcome.error)
+                    progress.failed[cell.run_id] = outcome.error
+                if on_outcome is not None:
+                    on_outcome(outcome, progress)
+    except BaseException:
+        store.remove_partial_files()
+        raise
     return progress

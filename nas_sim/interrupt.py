@@ -1,0 +1,61 @@
+"""SIGINT and SIGTERM as an exception, so long commands shut down cleanly on either.
+
+Cluster schedulers send SIGTERM (then SIGKILL after a grace period) where a terminal sends SIGINT.
+Python's default SIGTERM action ends the process at once: no ``finally`` runs, worker processes
+are left behind and nothing says how to resume. Inside :func:`signals_raise` both signals raise
+:class:`Interrupted` in the main thread, which unwinds through the ``with`` blocks that stop
+workers, release locks and remove partial files. A second signal during that shutdown is
+ignored, so the cleanup completes (a SIGKILL still ends everything).
+"""
+
+from __future__ import annotations
+
+import signal
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from types import FrameType
+
+SIGNALS: tuple[signal.Signals, ...] = (signal.SIGINT, signal.SIGTERM)
+
+
+class Interrupted(KeyboardInterrupt):
+    """A SIGINT or SIGTERM arrived; ``exit_code`` is the shell's ``128 + signal number``."""
+
+    def __init__(self, signum: int) -> None:
+        self.signum = signum
+        self.signame = signal.Signals(signum).name
+        super().__init__(f"interrupted by {self.signame}")
+
+    @property
+    def exit_code(self) -> int:
+        return 128 + self.signum
+
+
+@contextmanager
+def signals_raise() -> Iterator[None]:
+    """While active (main thread only), SIGINT and SIGTERM raise :class:`Interrupted`."""
+    if threading.current_thread() is not threading.main_thread():
+        yield  # signal handlers can only be set from the main thread
+        return
+    fired: list[int] = []
+
+    def handler(signum: int, frame: FrameType | None) -> None:
+        if fired:
+            return  # already shutting down: let the cleanup finish
+        fired.append(signum)
+        raise Interrupted(signum)
+
+    previous = {s: signal.signal(s, handler) for s in SIGNALS}
+    try:
+        yield
+    finally:
+        for s, h in previous.items():
+            signal.signal(s, h)
+
+
+def ignore_sigint() -> None:
+    """For worker processes: a terminal's Ctrl-C reaches the whole process group, but only the
+    driver decides how to stop (it terminates its workers); a worker dying on its own would
+    surface as a broken pool instead of a clean shutdown."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
