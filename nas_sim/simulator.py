@@ -429,9 +429,9 @@ class Simulator:
         else:
             resume = _as_int(req.resume)
             if resume is None or not 0 <= resume < len(runs):
+                known = f"ids 0..{len(runs) - 1}" if runs else "no run has started yet"
                 raise SimulationError(
-                    f"Request.resume={req.resume!r} is not a known run id (runs so far: "
-                    f"{len(runs)}, ids 0..{len(runs) - 1})"
+                    f"Request.resume={req.resume!r} is not a known run id ({known})"
                 )
             run = runs[resume]
             if req.arch != run.arch:
