@@ -1,0 +1,139 @@
+"""Faults: a second writer, a killed writer, SIGINT and SIGTERM. Nothing lost, nothing done
+twice, every process stopped, and ``--resume`` ends byte-identical to an uninterrupted suite."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from nas_sim.results import load_result
+from tests.reliability.conftest import cli, folder_files, live_processes, suite_toml
+
+
+def _long_suite(tmp: Path, bench: Path, seeds: int = 6) -> Path:
+    """Runs of random search long enough (tenths of a second each) to be caught mid-suite."""
+    path = suite_toml(tmp / "long.toml", bench, seeds=seeds, budget="6000x")
+    rea = '[[optimizer]]\nname = "rea"\nparams = { population_size = 5, sample_size = 2 }\n'
+    path.write_text(path.read_text().replace(rea, ""))  # random search only: the cheapest runs
+    return path
+
+
+def _start(suite: Path, out: Path, *extra: str) -> subprocess.Popen[str]:
+    return subprocess.Popen(
+        [sys.executable, "-m", "nas_sim.cli", "suite", str(suite), "--out", str(out), "-q"]
+        + list(extra),
+        start_new_session=True,  # its own process group: workers and forkserver with it
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
+def _wait_for(cond: object, proc: subprocess.Popen[str], timeout_s: float = 120) -> None:
+    deadline = time.monotonic() + timeout_s
+    while not cond():  # type: ignore[operator]
+        assert proc.poll() is None, f"the suite ended first: {proc.communicate()}"
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.02)
+
+
+def _n_runs(out: Path) -> int:
+    return len(list((out / "runs").glob("*.json"))) if (out / "runs").is_dir() else 0
+
+
+def test_a_second_writer_is_refused_naming_the_holder_and_a_killed_ones_lock_is_recovered(
+    tmp_path: Path, small_set: Path
+) -> None:
+    suite, out = _long_suite(tmp_path, small_set, seeds=16), tmp_path / "out"
+    first = _start(suite, out, "-e", "serial")
+    try:
+        _wait_for(lambda: (out / ".lock-holder.json").exists(), first)
+        for extra in ((), ("--resume",)):
+            second = cli("suite", suite, "--out", out, "-e", "serial", "-q", *extra)
+            assert first.poll() is None, "the first writer ended: the check proves nothing"
+            assert second.returncode != 0 and "Traceback" not in second.output
+            assert f"pid {first.pid} on host {socket.gethostname()!r}" in second.output
+            assert "in use by another nas-sim suite" in second.output
+    finally:
+        os.killpg(first.pid, signal.SIGKILL)  # a stale lock and holder record stay behind
+        first.communicate()
+    assert json.loads((out / ".lock-holder.json").read_text())["pid"] == first.pid
+    done = _n_runs(out)
+    assert done < 16
+    resumed = cli("suite", suite, "--out", out, "-e", "serial", "-q", "--resume")
+    assert resumed.returncode == 0, resumed.output
+    assert f"{16 - done} run(s) finished, 0 failed, {done} skipped" in resumed.output
+    assert _n_runs(out) == 16
+    assert not (out / ".lock-holder.json").exists()  # released at the end
+
+
+@pytest.mark.parametrize(
+    "sig",
+    [signal.SIGTERM, pytest.param(signal.SIGINT, marks=pytest.mark.slow)],
+    ids=["TERM", "INT"],
+)
+def test_a_signal_stops_the_pool_keeps_results_and_resume_completes(
+    tmp_path: Path, small_set: Path, sig: signal.Signals
+) -> None:
+    suite, out = _long_suite(tmp_path, small_set), tmp_path / "out"
+    proc = _start(suite, out, "-e", "local", "-j", "2")
+    _wait_for(lambda: _n_runs(out) >= 2, proc)
+    os.kill(proc.pid, sig)  # the driver only, as a scheduler's SIGTERM or a kill -INT
+    t0 = time.monotonic()
+    try:
+        _, err = proc.communicate(timeout=30)
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+    assert time.monotonic() - t0 < 15, "shutdown took too long"
+    assert proc.returncode == 128 + sig, err
+    assert "Traceback" not in err and "--resume" in err and f"interrupted by {sig.name}" in err
+    deadline = time.monotonic() + 10
+    while live_processes(proc.pid) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not live_processes(proc.pid), "workers left running"
+    kept = _n_runs(out)
+    assert not [p for p in out.rglob(".*.tmp")]  # no partial files
+    for p in (out / "runs").glob("*.json"):
+        load_result(p)  # every stored result is complete
+    resumed = cli("suite", suite, "--out", out, "-e", "serial", "-q", "--resume")
+    assert resumed.returncode == 0 and f"{kept} skipped" in resumed.output, resumed.output
+    clean = tmp_path / "clean"
+    assert cli("suite", suite, "--out", clean, "-e", "serial", "-q").returncode == 0
+    assert folder_files(out) == folder_files(clean)
+
+
+def test_an_interrupted_run_saves_its_partial_trajectory(tmp_path: Path) -> None:
+    out = tmp_path / "r.json"
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "nas_sim.cli",
+            "run",
+            "--budget",
+            "500000x",
+            "-q",
+            "--out",
+            str(out),
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    time.sleep(4)  # well into the run (the benchmark loads in about a second)
+    proc.send_signal(signal.SIGTERM)
+    _, err = proc.communicate(timeout=30)
+    assert proc.returncode == 143 and "Traceback" not in err, err
+    result = load_result(out)
+    assert result.config["interrupted"] is True
+    assert 0 < result.summary.jobs == len(result.trajectory.time_s)
+    assert f"after {result.summary.jobs} jobs" in err
