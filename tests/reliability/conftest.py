@@ -92,3 +92,12 @@ def live_processes(pgid: int) -> list[int]:
         if pgrp == pgid and state != "Z":
             alive.append(int(stat.parent.name))
     return alive
+
+
+def fast_half(names: object) -> list[object]:
+    """The cases of a table for ``parametrize``: every other one (in sorted order) is marked slow,
+    so the default run keeps half of every kind of case and ``-m slow`` runs the rest."""
+    return [
+        pytest.param(n, marks=pytest.mark.slow) if i % 2 else n
+        for i, n in enumerate(sorted(names))  # type: ignore[call-overload]
+    ]

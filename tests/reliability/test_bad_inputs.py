@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.reliability.conftest import assert_clear_error, cli, suite_toml
+from tests.reliability.conftest import assert_clear_error, cli, fast_half, suite_toml
 
 LONG = "n" * 300
 
@@ -227,7 +227,7 @@ def _no_runs(out: Path) -> None:
     assert not (out / "runs").exists() or not list((out / "runs").iterdir())
 
 
-@pytest.mark.parametrize("case", sorted(CASES))
+@pytest.mark.parametrize("case", fast_half(CASES))
 def test_bad_input_gets_a_clear_error(tmp_path: Path, small_set: Path, case: str) -> None:
     c = CASES[case]
     out = cli(*c.args(tmp_path, small_set), cwd=tmp_path)

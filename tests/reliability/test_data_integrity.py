@@ -14,7 +14,14 @@ import pytest
 from nas_sim import api
 from nas_sim.benchmarks.curve_set import CurveSetError, read_curve_set, sidecar_path
 from nas_sim.plots import group_by_configuration
-from tests.reliability.conftest import PLUGINS, assert_clear_error, cli, folder_files, suite_toml
+from tests.reliability.conftest import (
+    PLUGINS,
+    assert_clear_error,
+    cli,
+    fast_half,
+    folder_files,
+    suite_toml,
+)
 
 TINY_SURROGATE = Path(__file__).parents[2] / "benchmarks" / "data" / "surrogates" / "tiny_synthetic"
 
@@ -76,7 +83,7 @@ MANIFEST_EDITS = {
 }
 
 
-@pytest.mark.parametrize("edit", sorted(MANIFEST_EDITS))
+@pytest.mark.parametrize("edit", fast_half(MANIFEST_EDITS))
 def test_an_edited_surrogate_manifest_is_refused(tmp_path: Path, edit: str) -> None:
     change, named = MANIFEST_EDITS[edit]
     d = _surrogate(tmp_path, change)

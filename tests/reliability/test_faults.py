@@ -111,6 +111,7 @@ def test_a_signal_stops_the_pool_keeps_results_and_resume_completes(
     assert folder_files(out) == folder_files(clean)
 
 
+@pytest.mark.slow
 def test_an_interrupted_run_saves_its_partial_trajectory(tmp_path: Path) -> None:
     out = tmp_path / "r.json"
     proc = subprocess.Popen(

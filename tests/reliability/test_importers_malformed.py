@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from tests.fixtures import nb301, nlp
-from tests.reliability.conftest import assert_clear_error, cli
+from tests.reliability.conftest import assert_clear_error, cli, fast_half
 
 
 def _nlp_folder(tmp: Path, edit: Callable[[dict], None]) -> tuple[Path, str]:  # type: ignore[type-arg]
@@ -70,7 +70,7 @@ CASES = {
 }
 
 
-@pytest.mark.parametrize("case", sorted(CASES))
+@pytest.mark.parametrize("case", fast_half(CASES))
 def test_malformed_file_names_file_and_field(tmp_path: Path, case: str) -> None:
     kind, make, named = CASES[case]
     root, bad = make(tmp_path)
