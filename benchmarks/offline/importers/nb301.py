@@ -12,7 +12,6 @@ from __future__ import annotations
 import json
 import math
 import os
-from collections import Counter
 from collections.abc import Mapping
 from pathlib import Path
 from typing import cast
@@ -21,6 +20,7 @@ import numpy as np
 
 from nas_sim.benchmarks.curve_set import CurveSet, CurveSetError
 from nas_sim.benchmarks.offline.importers.report import DataImportError, ImportReport
+from nas_sim.benchmarks.offline.importers.run_identity import number_runs
 from nas_sim.benchmarks.spaces.darts import DartsSpace, from_config
 from nas_sim.search_space import InvalidArchitectureError
 
@@ -72,6 +72,7 @@ def import_nb301(
     space = DartsSpace()
     e = max_epochs
     archs: list[str] = []
+    sources: list[str] = []  # the config's genotype as the file gives it
     rows: dict[str, list[np.ndarray]] = {}
     test, times, optimizer, names = [], [], [], []
     padded = cut = 0
@@ -117,7 +118,8 @@ def import_nb301(
         times.append(float(data["runtime"]) / n_epochs)  # type: ignore[arg-type]
         optimizer.append(f.parent.name)
         names.append(name)
-        archs.append(space.format(arch))
+        sources.append(space.format(arch))
+        archs.append(space.format(space.canonical(arch)))
     if not archs:
         raise DataImportError(f"{root}: no usable result file among {report.n_read}")
     if padded:
@@ -127,23 +129,20 @@ def import_nb301(
     if cut:
         report.notes.append(f"{cut} curves longer than {e} epochs cut to {e}")
     report.notes.append("test_accuracy: final value only (repeated over epochs)")
-    seen: Counter[str] = Counter()
-    seeds = []
-    for a in archs:
-        seeds.append(seen[a])
-        seen[a] += 1
+    ids = number_runs(archs, sources)
+    report.notes.append(ids.note)
     report.n_imported = len(archs)
     metrics = {m: np.stack(v) for m, v in rows.items()}
     metrics["test_accuracy"] = np.repeat(np.asarray(test)[:, None], e, axis=1)
     cs = CurveSet(
         space="darts",
-        archs=archs,
-        seeds=np.asarray(seeds, dtype=np.int64),
+        archs=ids.archs,
+        seeds=ids.seeds,
         metrics=metrics,
         epoch_time_s=np.repeat(np.asarray(times)[:, None], e, axis=1),
         units={m: ("fraction" if m.endswith("accuracy") else "nats") for m in metrics},
         objective="val_accuracy",
-        run_info={"optimizer": np.asarray(optimizer), "file": np.asarray(names)},
+        run_info={"optimizer": np.asarray(optimizer), "file": np.asarray(names), **ids.run_info},
         provenance={
             "importer": "nb301",
             "name": "nb301",
