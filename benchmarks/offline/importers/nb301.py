@@ -14,7 +14,6 @@ import math
 import os
 from collections.abc import Mapping
 from pathlib import Path
-from typing import cast
 
 import numpy as np
 
@@ -32,7 +31,7 @@ _CURVES = {
 }
 
 
-def _read(file: Path, root: Path) -> dict[str, object]:
+def _load(file: Path, root: Path) -> dict[str, object]:
     name = str(file.relative_to(root))
     try:
         data = json.loads(file.read_text())
@@ -40,9 +39,37 @@ def _read(file: Path, root: Path) -> dict[str, object]:
         raise DataImportError(f"{name}: not valid JSON (truncated?): {exc}") from exc
     if not isinstance(data, dict):
         raise DataImportError(f"{name}: top level must be a JSON object")
-    for key in (CONFIG_FIELD, "learning_curves", "test_accuracy", "runtime"):
+    return data
+
+
+def _final_values(data: Mapping[str, object], name: str) -> dict[str, list[float]]:
+    """The final train/validation values of a result without curves (``info[0]``, percent)."""
+    info = data.get("info")
+    first = info[0] if isinstance(info, list) and info else None
+    if not isinstance(first, dict) or not isinstance(first.get("val_accuracy"), (int, float)):
+        raise DataImportError(
+            f"{name}: neither 'learning_curves' nor final values (info[0]['val_accuracy'])"
+        )
+    keys = {"val_accuracy": "val_accuracy", "train_accuracy": "train_accuracy"}
+    keys["train_loss"] = "train_loss"
+    return {m: [float(first[k])] for m, k in keys.items() if isinstance(first.get(k), (int, float))}
+
+
+def _curves(data: Mapping[str, object], name: str, final_only: bool) -> dict[str, list[float]]:
+    """Per-epoch curves of a result (metric → values), or its final values as a 1-step curve."""
+    for key in (CONFIG_FIELD, "test_accuracy", "runtime"):
         if key not in data:
             raise DataImportError(f"{name}: missing field {key!r}")
+    if not isinstance(data["runtime"], (int, float)) or not data["runtime"] > 0:
+        raise DataImportError(f"{name}: field 'runtime' must be a positive number of seconds")
+    if final_only:
+        return _final_values(data, name)
+    if "learning_curves" not in data:
+        raise DataImportError(
+            f"{name}: missing field 'learning_curves': it is a final-values-only NB301 result "
+            "(the older form), but other files here have curves, and a curve set cannot mix "
+            "both (import the final-only files on their own, or --skip-malformed)"
+        )
     lc = data["learning_curves"]
     if not isinstance(lc, dict) or "Train/val_accuracy" not in lc:
         raise DataImportError(f"{name}: field 'learning_curves' lacks 'Train/val_accuracy'")
@@ -53,15 +80,18 @@ def _read(file: Path, root: Path) -> dict[str, object]:
             raise DataImportError(
                 f"{name}: field learning_curves[{key!r}] must be a non-empty list of numbers"
             )
-    if not isinstance(data["runtime"], (int, float)) or not data["runtime"] > 0:
-        raise DataImportError(f"{name}: field 'runtime' must be a positive number of seconds")
-    return data
+    return {m: [float(x) for x in lc[k]] for k, m in _CURVES.items() if k in lc}
 
 
 def import_nb301(
     path: str | os.PathLike[str], *, max_epochs: int = 98, skip_malformed: bool = False
 ) -> tuple[CurveSet, ImportReport]:
-    """Read every ``results*.json`` under ``path`` into a curve set of space ``darts``."""
+    """Read every ``results*.json`` under ``path`` into a curve set of space ``darts``.
+
+    When no file has ``learning_curves`` (the older final-values-only form), the set holds final
+    values only: one step (``max_epochs`` 1) whose time is the whole training's ``runtime``, which
+    single-fidelity optimizers can run on; the report says so.
+    """
     root = Path(path)
     if not root.is_dir():
         raise DataImportError(f"NB301 data folder {str(root)!r} does not exist")
@@ -70,17 +100,27 @@ def import_nb301(
         raise DataImportError(f"{str(root)!r} holds no NB301 result files (results_*.json)")
     report = ImportReport("nb301", str(root))
     space = DartsSpace()
-    e = max_epochs
+    loaded: list[tuple[str, dict[str, object] | None, DataImportError | None]] = []
+    for f in files:
+        name = str(f.relative_to(root))
+        try:
+            loaded.append((name, _load(f, root), None))
+        except DataImportError as exc:
+            loaded.append((name, None, exc))
+    final_only = not any(d is not None and "learning_curves" in d for _, d, _ in loaded)
+    e = 1 if final_only else max_epochs
     archs: list[str] = []
     sources: list[str] = []  # the config's genotype as the file gives it
     rows: dict[str, list[np.ndarray]] = {}
     test, times, optimizer, names = [], [], [], []
     padded = cut = 0
-    for f in files:
-        name = str(f.relative_to(root))
+    for f, (name, data, error) in zip(files, loaded):
         report.n_read += 1
         try:
-            data = _read(f, root)
+            if error is not None:
+                raise error
+            assert data is not None
+            curves = _curves(data, name, final_only)
             arch = from_config(data[CONFIG_FIELD])  # type: ignore[arg-type]
         except (DataImportError, InvalidArchitectureError) as exc:
             msg = (
@@ -92,8 +132,6 @@ def import_nb301(
                 raise DataImportError(msg) from exc
             report.skip(name, f"malformed: {msg}")
             continue
-        lc = cast("Mapping[str, list[float]]", data["learning_curves"])  # _read checked the schema
-        curves = {m: [float(x) for x in lc[k]] for k, m in _CURVES.items() if k in lc}
         final_test = float(data["test_accuracy"])  # type: ignore[arg-type]
         bad = [m for m, v in curves.items() if not all(math.isfinite(x) for x in v)]
         if bad or not math.isfinite(final_test):
@@ -128,7 +166,14 @@ def import_nb301(
         )
     if cut:
         report.notes.append(f"{cut} curves longer than {e} epochs cut to {e}")
-    report.notes.append("test_accuracy: final value only (repeated over epochs)")
+    if final_only:
+        report.notes.append(
+            "no file has learning_curves (final-values-only NB301 results): the set holds final "
+            "values only, as one step whose time is the whole training (runtime); single-fidelity "
+            "optimizers run on it, multi-fidelity ones and LCE need curves"
+        )
+    else:
+        report.notes.append("test_accuracy: final value only (repeated over epochs)")
     ids = number_runs(archs, sources)
     report.notes.append(ids.note)
     report.n_imported = len(archs)
@@ -148,10 +193,15 @@ def import_nb301(
             "name": "nb301",
             "source": root.name,
             "report": report.as_dict(),
-            "curves": {
-                "test_accuracy": "final value only (repeated over epochs)",
-                "epoch_time_s": "runtime / number of epochs",
-            },
+            "final_only": final_only,
+            "curves": (
+                {"all": "final values only (info[0]); one step = the whole training (runtime)"}
+                if final_only
+                else {
+                    "test_accuracy": "final value only (repeated over epochs)",
+                    "epoch_time_s": "runtime / number of epochs",
+                }
+            ),
         },
     )
     try:

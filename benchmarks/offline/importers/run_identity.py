@@ -58,6 +58,14 @@ def number_runs(
     n_strings = len(set(source_archs))
     moved = sum(1 for c, s in zip(canonical, source_archs) if c != s)
     multi = sum(1 for v in seen.values() if v > 1)
+    if not moved and not multi:
+        return RunIdentities(
+            list(canonical),
+            seeds,
+            run_info,
+            f"{len(canonical)} runs, one per architecture, each string its class representative "
+            f"(seed 0; source names in run-info {', '.join(run_info)})",
+        )
     note = (
         f"{len(canonical)} runs of {n_strings} architecture strings in {len(seen)} isomorphism "
         f"classes; {moved} runs of a string that is not its class representative are stored "
