@@ -5,9 +5,13 @@ budget, repeat): a JSON array ``[module_hash, epochs, adjacency bits, ops, base6
 (upstream-formats.md §2.1.1). They are read here without TensorFlow, and every record's graph is
 checked against its hash.
 
-The tfrecords only hold accuracies at the halfway point and the end of each budget's schedule,
-so :func:`import_nb101` writes a two-checkpoint curve set (``max_epochs`` = 2: halfway, final) of
-one budget. Per-epoch curves come from the NB111 data, :func:`import_nb111`.
+The tfrecords are built from NB101's per-run ``results.json`` files (the training code's output,
+``<budget>_epochs/<hh>/<hash>/repeat_<k>/``, with ``generated_graphs.json`` for the cells);
+:func:`import_nb101` reads either. Both hold accuracies only at the evaluations a run made (the
+official runs: before training, halfway, end), so it writes a checkpoint curve set of one budget,
+one step per evaluation after the one before training, at the epochs the evaluations record.
+Per-epoch curves come from the NB111 data, :func:`import_nb111`, which refuses evaluations that
+are not at consecutive epochs.
 """
 
 from __future__ import annotations
