@@ -305,7 +305,9 @@ def import_nb101(
     canonical: dict[str, str] = {}
     epochs: list[float] | None = None
     first_where = ""
+    found: set[int] = set()
     for where, rec, rep in runs:
+        found.add(rec.epochs)
         if rec.epochs != budget:
             continue
         report.n_read += 1
@@ -345,7 +347,10 @@ def import_nb101(
         params.append(rec.trainable_parameters)
     if not archs:
         if not report.n_read:
-            raise DataImportError(f"{path.name}: no {budget}-epoch records (budgets are {BUDGETS})")
+            raise DataImportError(
+                f"{path.name}: no {budget}-epoch records; the data has budgets "
+                f"{sorted(found) or 'none'} (choose one with --budget)"
+            )
         raise DataImportError(
             f"{path.name}: no usable {budget}-epoch run among {report.n_read}; "
             + "; ".join(f"{s.file}: {s.reason}" for s in report.skipped[:3])
