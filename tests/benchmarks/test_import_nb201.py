@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import bz2
 import pickle
 from fractions import Fraction
 
@@ -16,7 +17,11 @@ from nas_sim.benchmarks.offline.importers.nb201 import (
     import_pth,
 )
 from nas_sim.benchmarks.offline.importers.report import DataImportError
-from nas_sim.benchmarks.offline.importers.trusted import TrustedLoadWarning, UntrustedFileError
+from nas_sim.benchmarks.offline.importers.trusted import (
+    TrustedLoadWarning,
+    UnsafePickleError,
+    UntrustedFileError,
+)
 from nas_sim.benchmarks.spaces.nb201 import NB201Space, to_naslib
 from nas_sim.cli import main
 from tests.fixtures import nb201 as fx
@@ -158,3 +163,25 @@ def test_cli_trust_only_where_needed(tmp_path):
     )
     assert res.exit_code == 0, res.output
     assert "unpickling" not in res.output and "wrote 6 runs" in res.output
+
+
+def test_nats_file_naming_another_global_is_refused(tmp_path):
+    folder = fx.nats_simple_dir(tmp_path / "nats")
+    victim = folder / "000002.pickle.pbz2"
+    with bz2.open(victim, "rb") as fh:
+        data = pickle.load(fh)
+    data["200"]["extra"] = Fraction(1, 3)  # names fractions.Fraction
+    with bz2.open(victim, "wb") as fh:
+        pickle.dump(data, fh)
+    with pytest.raises(UnsafePickleError, match="000002.pickle.pbz2 names the global fractions"):
+        import_nb201(folder, trust=True)  # NATS files never need more, so trust does not help
+
+
+def test_12_epoch_schedule(tmp_path):
+    cs, _ = import_nb201(fx.nats_simple_dir(tmp_path / "nats"), schedule="12")
+    assert cs.max_epochs == 12 and cs.n_runs == 3 and set(cs.run_info["source_seed"]) == {111}
+    np.testing.assert_allclose(cs.metrics["val_accuracy"][2], fx.curve(2, 111)[:12] / 100)
+    with pytest.raises(DataImportError, match="200-epoch schedule only"):
+        import_nb201(fx.naslib_pickle(tmp_path / "a.pickle"), schedule="12")
+    with pytest.raises(DataImportError, match="unknown NB201 schedule '24'"):
+        import_nb201(tmp_path / "nats", schedule="24")
