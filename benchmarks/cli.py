@@ -9,7 +9,10 @@ they run, so ``nas-sim --help`` stays fast.
 
 from __future__ import annotations
 
+import contextlib
 import json
+import warnings
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -96,7 +99,12 @@ def import_csv_command(
         write_curve_set(cs, out)
     except (CsvImportError, registry.UnknownPluginError, ValueError) as exc:
         raise click.ClickException(str(exc)) from exc
-    click.echo(f"imported {cs.n_runs} runs × {cs.max_epochs} epochs into {out}")
+    for note in cs.provenance["report"]["notes"]:
+        click.echo(f"note: {note}")
+    click.echo(
+        f"imported {cs.n_runs} runs × {cs.max_epochs} epochs ({len(set(cs.archs))} "
+        f"architectures) into {out}"
+    )
 
 
 def _finish(cs, report, out: Path) -> None:  # type: ignore[no-untyped-def]
@@ -114,16 +122,27 @@ def _finish(cs, report, out: Path) -> None:  # type: ignore[no-untyped-def]
     )
 
 
-def _trust_warning(trust: bool, what: str) -> None:
-    if not trust:
-        raise click.ClickException(
-            f"{what} files are Python pickles, which can run arbitrary code when loaded; "
-            "pass --trust if you trust the file's origin (e.g. you downloaded it from the "
-            "benchmark's official site)"
-        )
-    click.echo(
-        f"warning: loading {what} with pickle (--trust): a malicious file can run code", err=True
-    )
+@contextlib.contextmanager
+def _one_trust_warning() -> Iterator[None]:
+    """Collect the importers' per-file warnings for files loaded with full unpickling and print
+    one line for them all (NATS-Bench files load restricted and warn not at all)."""
+    from nas_sim.benchmarks.offline.importers.trusted import TrustedLoadWarning
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", TrustedLoadWarning)
+        try:
+            yield
+        finally:
+            trusted = [w for w in caught if issubclass(w.category, TrustedLoadWarning)]
+            for w in caught:
+                if not issubclass(w.category, TrustedLoadWarning):
+                    warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
+            if trusted:
+                click.echo(
+                    f"warning: {len(trusted)} file(s) loaded with full unpickling (--trust): a "
+                    "malicious file can run code; use only files from a source you trust",
+                    err=True,
+                )
 
 
 _OUT = click.option(
@@ -179,22 +198,28 @@ def import_nlp_command(
     "--dataset", default=None, help="cifar10-valid (default), cifar100 or ImageNet16-120."
 )
 @click.option(
+    "--schedule",
+    type=click.Choice(["200", "12"]),
+    default="200",
+    show_default=True,
+    help="Training schedule in epochs (NATS-Bench and .pth; 12 is the common cheap proxy).",
+)
+@click.option(
     "--trust",
     is_flag=True,
-    help="Allow loading pickle/torch files (they can run code; only trusted files).",
+    help="Allow full unpickling of .pth files and pickles naming other globals (they can run "
+    "code). NATS-Bench files never need it.",
 )
-def import_nb201_command(path: Path, out: Path, dataset: str | None, trust: bool) -> None:
+def import_nb201_command(
+    path: Path, out: Path, dataset: str | None, schedule: str, trust: bool
+) -> None:
     """NAS-Bench-201: NASLib *_full_training.pickle, NATS-tss .pickle.pbz2 / -simple dir, or .pth."""
     from nas_sim.benchmarks.offline.importers.nb201 import import_nb201
     from nas_sim.benchmarks.offline.importers.report import DataImportError
 
-    _trust_warning(trust, "NB201")
     try:
-        import warnings
-
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # the CLI already warned once
-            cs, report = import_nb201(path, trust=trust, dataset=dataset)
+        with _one_trust_warning():
+            cs, report = import_nb201(path, trust=trust, dataset=dataset, schedule=schedule)
     except DataImportError as exc:
         raise click.ClickException(str(exc)) from exc
     _finish(cs, report, out)
@@ -227,13 +252,25 @@ def import_nb301_command(path: Path, out: Path, max_epochs: int, skip_malformed:
     show_default=True,
     help="Epoch budget whose runs are imported.",
 )
-def import_nb101_command(path: Path, out: Path, budget: str) -> None:
-    """NAS-Bench-101 tfrecord (read without TensorFlow): halfway and final checkpoints."""
+@click.option(
+    "--graphs",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="generated_graphs.json (module hash → graph), needed when PATH is a results folder.",
+)
+@_SKIP
+def import_nb101_command(
+    path: Path, out: Path, budget: str, graphs: Path | None, skip_malformed: bool
+) -> None:
+    """NAS-Bench-101 checkpoints (evaluated epochs, e.g. halfway and end): a tfrecord (read
+    without TensorFlow) or a folder of NB101 results.json with --graphs."""
     from nas_sim.benchmarks.offline.importers.nb101 import import_nb101
     from nas_sim.benchmarks.offline.importers.report import DataImportError
 
     try:
-        cs, report = import_nb101(path, budget=int(budget))
+        cs, report = import_nb101(
+            path, budget=int(budget), graphs=graphs, skip_malformed=skip_malformed
+        )
     except DataImportError as exc:
         raise click.ClickException(str(exc)) from exc
     _finish(cs, report, out)
@@ -322,22 +359,19 @@ def _run(
     from nas_sim.benchmarks.offline.x11 import RECIPES, build_benchmark
 
     recipe = RECIPES[name]
-    if kw.get("trust"):
-        click.echo(
-            "warning: loading pickle/torch files (--trust): a malicious file can run code", err=True
-        )
     try:
-        res = build_benchmark(
-            recipe,
-            data,
-            out,
-            surrogate=not tabular_only,
-            test_fraction=test_fraction,
-            seed=seed,
-            n_members=members,
-            fit_kwargs={"n_components": n_components},
-            **kw,
-        )
+        with _one_trust_warning():
+            res = build_benchmark(
+                recipe,
+                data,
+                out,
+                surrogate=not tabular_only,
+                test_fraction=test_fraction,
+                seed=seed,
+                n_members=members,
+                fit_kwargs={"n_components": n_components},
+                **kw,
+            )
     except (DataImportError, ValueError) as exc:
         raise click.ClickException(str(exc)) from exc
     _print_report(res.report)
@@ -403,15 +437,15 @@ def build_nb111(data: Path, out: Path, tfrecord: Path | None, **kw: Any) -> None
 
 @build.command("nb211")
 @_common
-@click.option("--trust", is_flag=True, help="Allow pickle/torch files (they can run code).")
+@click.option(
+    "--trust",
+    is_flag=True,
+    help="Allow full unpickling of .pth files and pickles naming other globals (they can run "
+    "code). NATS-Bench files never need it.",
+)
 @click.option("--dataset", default=None, help="cifar10-valid (default), cifar100, ImageNet16-120.")
 def build_nb211(data: Path, out: Path, trust: bool, dataset: str | None, **kw: Any) -> None:
     """NB211: NB201 curves (E_max 200), categorical op encoding."""
-    if not trust:
-        raise click.ClickException(
-            "NB201 files are pickles, which can run code when loaded; pass --trust if you trust "
-            "their origin"
-        )
     kw.pop("skip_malformed", None)
     _run("nb211", data, out, trust=trust, dataset=dataset, **kw)
 

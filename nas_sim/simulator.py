@@ -208,7 +208,9 @@ class IncumbentTracker:
             bench = self.benchmark
             self.score, self.run = self.sign * value, run
             self.val = value
-            self.test = float(run.curve.values[bench.test_metric][bench.max_epochs - 1])
+            values = run.curve.values  # a table imported without a test metric has none
+            test = values.get(bench.test_metric)
+            self.test = None if test is None else float(test[bench.max_epochs - 1])
             if self.best is not None:
                 exp_test = bench.expected_final(run.arch)[1]
                 self.regret = self.sign * (self.best.test - exp_test)

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+import pickle
 import warnings
+from fractions import Fraction
 
 import pytest
 from click.testing import CliRunner
@@ -111,11 +113,15 @@ def test_build_nb311_from_folder(tmp_path):
 
 def test_build_nb211_tabular_only_and_trust(tmp_path):
     runner = CliRunner()
-    path = fx201.naslib_pickle(tmp_path / "nb201_cifar10_full_training.pickle")
+    pickled = fx201.naslib_pickle(tmp_path / "nb201_cifar10_full_training.pickle")
+    data = pickle.loads(pickled.read_bytes())
+    data[fx201.ARCHS[0]]["cifar10-valid"]["cost_info"]["train_time"] = Fraction(36, 5)
+    path = tmp_path / "other_globals.pickle"  # names fractions.Fraction: needs full unpickling
+    path.write_bytes(pickle.dumps(data))
     res = runner.invoke(main, ["build", "nb211", "--data", str(path), "--out", str(tmp_path / "o")])
     assert res.exit_code != 0 and "--trust" in res.output
     with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
+        warnings.simplefilter("error")  # the command prints its one warning line, no UserWarning
         res = runner.invoke(
             main,
             [
@@ -130,6 +136,7 @@ def test_build_nb211_tabular_only_and_trust(tmp_path):
             ],
         )
     assert res.exit_code == 0, res.output
+    assert res.output.count("full unpickling") == 1
     assert "tabular:" in res.output and "E_max 200" in res.output
     assert "surrogate: skipped" in res.output
 

@@ -23,7 +23,7 @@ from nas_sim.benchmarks.offline.importers.tfrecord import (
     masked_crc,
     read_records,
 )
-from nas_sim.benchmarks.spaces.nb101 import NB101Space
+from nas_sim.benchmarks.spaces.nb101 import OPS, NB101Space, prune
 from nas_sim.cli import main
 from tests.fixtures import nb101 as fx
 
@@ -82,7 +82,7 @@ def test_import_nb101_checkpoints(tmp_path):
     np.testing.assert_allclose(
         cs.metrics["val_accuracy"][row], [fx.accuracy(0, 108, 1, 0.5), fx.accuracy(0, 108, 1)]
     )
-    with pytest.raises(DataImportError, match="no 108-epoch records"):
+    with pytest.raises(DataImportError, match=r"no 108-epoch records; the data has budgets \[4\]"):
         import_nb101(fx.tfrecord(tmp_path / "g.tfrecord", budgets=(4,)))
 
 
@@ -169,3 +169,43 @@ def test_cli(tmp_path):
         ["import", "nb111", str(root), "--tfrecord", str(tf), "--out", str(tmp_path / "b.parquet")],
     )
     assert res.exit_code == 0 and "wrote 2 runs × 108 epochs" in res.output, res.output
+
+
+def test_nb111_refuses_evaluations_that_skip_epochs(tmp_path):
+    tf = fx.tfrecord(tmp_path / "nasbench_full.tfrecord")
+    root = fx.nb111_folder(tmp_path / "nb111", epochs=4)
+    victim = next(root.rglob("results.json"))
+    data = json.loads(victim.read_text())
+    data["evaluation_results"] = [data["evaluation_results"][k] for k in (0, 1, 4)]
+    victim.write_text(json.dumps(data))
+    with pytest.raises(DataImportError, match=r"evaluations at epochs \[1, 4\].*import nb101"):
+        import_nb111(root, tf, max_epochs=2)
+    cs, report = import_nb111(root, tf, max_epochs=2, skip_malformed=True)
+    assert cs.n_runs == 1 and "not at every epoch" in report.skipped[0].reason
+
+
+def test_nb101_results_folder_reads_the_recorded_epochs(tmp_path):
+    labels = {"input": -1, "output": -2, **{op: k for k, op in enumerate(OPS)}}
+    graphs = {
+        h: [[list(r) for r in prune(s).matrix], [labels[o] for o in prune(s).ops]]
+        for h, s in zip(fx.HASHES, fx.SPECS)
+    }
+    (tmp_path / "g.json").write_text(json.dumps(graphs))
+    root = fx.nb111_folder(tmp_path / "src", epochs=4)
+    for f in root.rglob("results.json"):  # NB101's layout, evaluated at epochs 0, 1 and 4
+        data = json.loads(f.read_text())
+        data["evaluation_results"] = [data["evaluation_results"][k] for k in (0, 1, 4)]
+        h = f.parent.parent.name
+        dest = tmp_path / "results" / "4_epochs" / h[:2] / h / "repeat_1" / "results.json"
+        dest.parent.mkdir(parents=True)
+        dest.write_text(json.dumps(data))
+    cs, report = import_nb101(tmp_path / "results", budget=4, graphs=tmp_path / "g.json")
+    assert cs.provenance["checkpoint_epochs"] == [1, 4] and cs.max_epochs == 2
+    np.testing.assert_allclose(cs.epoch_time_s[0], [30.0, 90.0])
+    assert list(cs.run_info["source_seed"]) == [1, 1] and list(cs.seeds) == [0, 0]
+    with pytest.raises(DataImportError, match="needs the cells of their hashes"):
+        import_nb101(tmp_path / "results", budget=4)
+    graphs[fx.HASHES[0]], graphs[fx.HASHES[1]] = graphs[fx.HASHES[1]], graphs[fx.HASHES[0]]
+    (tmp_path / "g.json").write_text(json.dumps(graphs))
+    with pytest.raises(DataImportError, match="the graph's module hash is ff958f8d"):
+        import_nb101(tmp_path / "results", budget=4, graphs=tmp_path / "g.json")

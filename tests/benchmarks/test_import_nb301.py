@@ -76,3 +76,24 @@ def test_diverged_and_truncated(tmp_path):
     victim.write_text(victim.read_text()[:100])
     with pytest.raises(DataImportError, match="rs/results_0.json: not valid JSON"):
         import_nb301(root)
+
+
+def test_final_values_only_folder_is_a_one_step_set(tmp_path):
+    root, archs = fx.folder(tmp_path / "nb301", n=3)
+    for f in root.rglob("results_*.json"):
+        data = json.loads(f.read_text())
+        del data["learning_curves"]
+        f.write_text(json.dumps(data))
+    cs, report = import_nb301(root)
+    assert cs.max_epochs == 1 and cs.n_runs == 3 and cs.provenance["final_only"]
+    assert any("final values only" in n for n in report.notes)
+    i = list(cs.run_info["file"]).index("rs/results_2.json")
+    expected = fx.result(archs[2], 98, 80 + 0.3 * 2)
+    assert cs.metrics["val_accuracy"][i, 0] == pytest.approx(
+        expected["info"][0]["val_accuracy"] / 100
+    )
+    assert cs.epoch_time_s[i, 0] == pytest.approx(expected["runtime"])
+    del data["info"]
+    f.write_text(json.dumps(data))
+    with pytest.raises(DataImportError, match="neither 'learning_curves' nor final values"):
+        import_nb301(root)

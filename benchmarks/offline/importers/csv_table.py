@@ -3,6 +3,12 @@
 A metric maps to one column (a final-epoch-only table becomes a one-epoch curve set), to a column
 pattern with ``{epoch}`` (``val_acc_{epoch}`` → ``val_acc_1``, ``val_acc_2``, …), or to a column whose
 cells hold JSON lists of per-epoch values.
+
+Rows are runs, identified as every importer does (``run_identity``): a row's architecture is
+stored under its class representative, and the rows of one class are its seeds 0, 1, … in row
+order. So the standard NB201 table (one row per cell string, 15,625 rows, isomorphic strings
+trained separately) imports as it is. A row repeating an earlier row's exact string (and seed,
+with ``--seed-column``) is an error: a doubled row, or several runs that need a seed column.
 """
 
 from __future__ import annotations
@@ -17,6 +23,8 @@ import numpy as np
 from numpy.typing import NDArray
 
 from nas_sim.benchmarks.curve_set import CurveSet, CurveSetError
+from nas_sim.benchmarks.offline.importers.report import ImportReport
+from nas_sim.benchmarks.offline.importers.run_identity import number_runs
 from nas_sim.learning_curve import METRICS
 from nas_sim.search_space import InvalidArchitectureError, SearchSpace
 
@@ -131,28 +139,36 @@ def import_csv(
             f"{', '.join(map(str, df.columns))}"
         )
 
-    archs = []
+    strings, archs = [], []
     for i, text in enumerate(df[arch_column].astype(str)):
         try:
-            archs.append(space.format(space.canonical(space.parse(text))))
+            parsed = space.parse(text)
+            strings.append(space.format(parsed))
+            archs.append(space.format(space.canonical(parsed)))
         except InvalidArchitectureError as exc:
             raise CsvImportError(f"{file} row {i + 2}, column {arch_column!r}: {exc}") from exc
+    source_seeds = None
     if seed_column is not None:
         if seed_column not in df.columns:
             raise CsvImportError(f"{file}: missing seed column {seed_column!r}")
-        seeds = _numeric(df[[seed_column]], file, [seed_column], "seed")[:, 0].astype(np.int64)
-    else:
-        seeds = np.zeros(len(df), dtype=np.int64)
+        raw = _numeric(df[[seed_column]], file, [seed_column], "seed")[:, 0]
+        if np.isnan(raw).any() or (raw != np.round(raw)).any():
+            r = int(np.argwhere(np.isnan(raw) | (raw != np.round(raw)))[0, 0])
+            raise CsvImportError(
+                f"{file}: seed column {seed_column!r} row {r + 2} holds {raw[r]}, not an integer"
+            )
+        source_seeds = raw.astype(np.int64).tolist()
     first: dict[tuple[str, int], int] = {}
-    for i, key in enumerate(zip(archs, seeds.tolist())):
+    for i, key in enumerate(zip(strings, source_seeds or [0] * len(strings))):
         if key in first:
             raise CsvImportError(
                 f"{file}: duplicate architecture {key[0]!r} (rows {first[key] + 2} and {i + 2}"
-                + (f", seed {key[1]}" if seed_column else "; isomorphic strings count as one")
+                + (f", seed {key[1]}" if seed_column else "")
                 + ")"
                 + ("" if seed_column else "; add --seed-column if these are several training runs")
             )
         first[key] = i
+    ids = number_runs(archs, strings, source_seeds)
 
     values = {m: _metric_matrix(df, spec, file, m) for m, spec in metrics.items()}
     lengths = {m: v.shape[1] for m, v in values.items()}
@@ -163,7 +179,7 @@ def import_csv(
         if np.isnan(v).any():
             r, e = map(int, np.argwhere(np.isnan(v))[0])
             raise CsvImportError(
-                f"{file}: missing/NaN {m} for architecture {archs[r]!r} (row {r + 2}, epoch {e + 1})"
+                f"{file}: missing/NaN {m} for architecture {strings[r]!r} (row {r + 2}, epoch {e + 1})"
             )
         if percent and m.endswith("accuracy"):
             values[m] = v / 100.0
@@ -178,15 +194,22 @@ def import_csv(
     else:
         t = np.full((len(df), e_max), float(epoch_time_s))  # type: ignore[arg-type]
     units = {m: ("fraction" if m.endswith("accuracy") else "as given") for m in values}
+    report = ImportReport("csv", file, n_read=len(df), n_imported=len(df), notes=[ids.note])
     cs = CurveSet(
         space=space.name,
-        archs=archs,
-        seeds=seeds,
+        archs=ids.archs,
+        seeds=ids.seeds,
         metrics=values,
         epoch_time_s=t,
         units=units,
         objective=objective,
-        provenance={"importer": "csv", "source": Path(path).name, "percent": percent},
+        run_info=ids.run_info,
+        provenance={
+            "importer": "csv",
+            "source": Path(path).name,
+            "percent": percent,
+            "report": report.as_dict(),
+        },
     )
     try:
         cs.validate(file)

@@ -5,9 +5,13 @@ budget, repeat): a JSON array ``[module_hash, epochs, adjacency bits, ops, base6
 (upstream-formats.md §2.1.1). They are read here without TensorFlow, and every record's graph is
 checked against its hash.
 
-The tfrecords only hold accuracies at the halfway point and the end of each budget's schedule,
-so :func:`import_nb101` writes a two-checkpoint curve set (``max_epochs`` = 2: halfway, final) of
-one budget. Per-epoch curves come from the NB111 data, :func:`import_nb111`.
+The tfrecords are built from NB101's per-run ``results.json`` files (the training code's output,
+``<budget>_epochs/<hh>/<hash>/repeat_<k>/``, with ``generated_graphs.json`` for the cells);
+:func:`import_nb101` reads either. Both hold accuracies only at the evaluations a run made (the
+official runs: before training, halfway, end), so it writes a checkpoint curve set of one budget,
+one step per evaluation after the one before training, at the epochs the evaluations record.
+Per-epoch curves come from the NB111 data, :func:`import_nb111`, which refuses evaluations that
+are not at consecutive epochs.
 """
 
 from __future__ import annotations
@@ -17,19 +21,28 @@ import binascii
 import json
 import math
 import os
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
 from nas_sim.benchmarks.curve_set import CurveSet, CurveSetError
 from nas_sim.benchmarks.offline.importers.report import DataImportError, ImportReport
+from nas_sim.benchmarks.offline.importers.run_identity import number_runs
 from nas_sim.benchmarks.offline.importers.tfrecord import as_double, parse_fields, read_records
-from nas_sim.benchmarks.spaces.nb101 import NB101Space, NB101Spec, graph_hash
+from nas_sim.benchmarks.spaces.nb101 import OPS, NB101Space, NB101Spec, graph_hash
 from nas_sim.search_space import InvalidArchitectureError
 
 BUDGETS = (4, 12, 36, 108)
+#: curve-set metric → Evaluation field
+_EVAL_FIELDS = {
+    "train_accuracy": "train_accuracy",
+    "val_accuracy": "validation_accuracy",
+    "test_accuracy": "test_accuracy",
+}
 
 
 @dataclass(frozen=True)
@@ -147,72 +160,241 @@ def mean_final_validation(computed: dict[int, list[NB101Record]], budget: int) -
     )
 
 
+def load_generated_graphs(path: str | os.PathLike[str]) -> dict[str, NB101Spec]:
+    """NB101's ``generated_graphs.json`` (module hash → ``[adjacency, labels]``; labels -1 input,
+    -2 output, 0/1/2 the ops in :data:`~nas_sim.benchmarks.spaces.nb101.OPS` order). Every
+    graph's module hash is checked against its key."""
+    path = Path(path)
+    if not path.is_file():
+        raise DataImportError(f"NB101 graphs file {str(path)!r} does not exist")
+    try:
+        data = json.loads(path.read_text())
+    except json.JSONDecodeError as exc:
+        raise DataImportError(f"{path.name}: not valid JSON (truncated?): {exc}") from exc
+    if not isinstance(data, dict):
+        raise DataImportError(f"{path.name}: expected an object module hash → [matrix, labels]")
+    names = {-1: "input", -2: "output", **dict(enumerate(OPS))}
+    out: dict[str, NB101Spec] = {}
+    for key, value in data.items():
+        where = f"{path.name} [{key!r}]"
+        if not isinstance(value, list) or len(value) != 2 or not isinstance(value[1], list):
+            raise DataImportError(f"{where}: expected [adjacency matrix, labels]")
+        unknown = [x for x in value[1] if x not in names]
+        if unknown:
+            raise DataImportError(
+                f"{where}: unknown op label {unknown[0]!r}; labels are -1 (input), -2 (output), "
+                "0 (conv3x3-bn-relu), 1 (conv1x1-bn-relu), 2 (maxpool3x3)"
+            )
+        try:
+            spec = NB101Spec.from_lists(value[0], [names[x] for x in value[1]])
+            h = graph_hash(spec)
+        except InvalidArchitectureError as exc:
+            raise DataImportError(f"{where}: invalid graph: {exc}") from exc
+        if h != key:
+            raise DataImportError(f"{where}: the graph's module hash is {h}, not its key")
+        out[key] = spec
+    return out
+
+
+def _budget_of(file: Path) -> int | None:
+    for parent in file.parents:
+        m = re.fullmatch(r"(\d+)_epochs", parent.name)
+        if m:
+            return int(m.group(1))
+    return None
+
+
+def _results_evaluations(data: object, name: str) -> list[dict[str, Any]]:
+    evals = data.get("evaluation_results") if isinstance(data, dict) else None
+    if not isinstance(evals, list) or not all(isinstance(x, dict) for x in evals):
+        raise DataImportError(f"{name}: missing field 'evaluation_results' (a list of dicts)")
+    for k, ev in enumerate(evals):
+        for field in ("epochs", "validation_accuracy", "train_accuracy", "test_accuracy"):
+            if not isinstance(ev.get(field), (int, float)):
+                raise DataImportError(f"{name}: evaluation_results[{k}] lacks field {field!r}")
+        if not isinstance(ev.get("training_time", 0), (int, float)):  # optional, a number
+            raise DataImportError(
+                f"{name}: evaluation_results[{k}] field 'training_time' must be a number"
+            )
+    if isinstance(data, dict) and not isinstance(data.get("total_time", 0), (int, float)):
+        raise DataImportError(f"{name}: field 'total_time' must be a number")
+    return evals
+
+
+def read_nb101_results(
+    root: str | os.PathLike[str], graphs: dict[str, NB101Spec]
+) -> Iterator[tuple[str, NB101Record, int]]:
+    """``(name, record, repeat)`` of every ``…/<budget>_epochs/<hh>/<hash>/repeat_<k>/results.json``
+    under ``root``, the per-run output of NB101's training code (the tfrecords are built from
+    these). The budget comes from the ``<budget>_epochs`` folder (else the last evaluation)."""
+    root = Path(root)
+    for h, rep, f in _results_files(root):
+        name = str(f.relative_to(root))
+        if h not in graphs:
+            raise DataImportError(f"{name}: hash {h} is not in the graphs file")
+        try:
+            data = json.loads(f.read_text())
+        except (OSError, UnicodeDecodeError) as exc:  # a binary file, a pickle, …
+            raise DataImportError(f"{name}: cannot read as JSON text: {exc}") from exc
+        except json.JSONDecodeError as exc:
+            raise DataImportError(f"{name}: not valid JSON (truncated?): {exc}") from exc
+        evals = _results_evaluations(data, name)
+        evaluations = tuple(
+            Evaluation(
+                float(ev["epochs"]),
+                float(ev.get("training_time", math.nan)),
+                float(ev["train_accuracy"]),
+                float(ev["validation_accuracy"]),
+                float(ev["test_accuracy"]),
+            )
+            for ev in evals
+        )
+        budget = _budget_of(f) or (int(evaluations[-1].current_epoch) if evaluations else 0)
+        rec = NB101Record(
+            h,
+            budget,
+            graphs[h],
+            evaluations,
+            int(data.get("trainable_params", -1)),
+            float(data.get("total_time", math.nan)),
+        )
+        yield name, rec, rep
+
+
+def _epoch(x: float) -> float | int:
+    return int(x) if float(x).is_integer() else float(x)
+
+
 def import_nb101(
-    path: str | os.PathLike[str], *, budget: int = 108
+    path: str | os.PathLike[str],
+    *,
+    budget: int = 108,
+    graphs: str | os.PathLike[str] | None = None,
+    skip_malformed: bool = False,
 ) -> tuple[CurveSet, ImportReport]:
-    """The ``budget``-epoch runs of a tfrecord as a two-checkpoint curve set (halfway, final)."""
+    """The ``budget``-epoch runs as a checkpoint curve set: one "epoch" per evaluation after the
+    one before training, at the epochs the evaluations record (official tfrecords: halfway and
+    end of the schedule). ``path`` is a tfrecord, or a folder of NB101 ``results.json`` files
+    with ``graphs`` (NB101's ``generated_graphs.json``). Every run must have its evaluations at the
+    same epochs; the sidecar's ``checkpoint_epochs`` lists them."""
     path = Path(path)
     report = ImportReport("nb101", str(path))
     space = NB101Space()
-    archs, seeds, times = [], [], []
+    if path.is_dir():
+        if graphs is None:
+            raise DataImportError(
+                f"{path}: a folder of NB101 results.json needs the cells of their hashes: give "
+                "graphs= (--graphs generated_graphs.json)"
+            )
+        if not _results_files(path):
+            raise DataImportError(
+                f"{str(path)!r} holds no NB101 results (…/<hash>/repeat_<k>/results.json)"
+            )
+        cells = load_generated_graphs(graphs)
+        runs: Iterator[tuple[str, NB101Record, int | None]] = read_nb101_results(path, cells)
+    elif path.is_file():
+        counts: dict[str, int] = {}
+
+        def tf_runs() -> Iterator[tuple[str, NB101Record, int | None]]:
+            for rec in read_nb101_tfrecord(path):
+                k = counts.get(rec.module_hash, 0)
+                counts[rec.module_hash] = k + 1
+                yield f"{path.name} {rec.module_hash} repeat {k}", rec, None
+
+        runs = tf_runs()
+    else:
+        raise DataImportError(f"NB101 data path {str(path)!r} does not exist")
+    archs, sources, repeats, hashes, times, params = [], [], [], [], [], []
     metrics: dict[str, list[list[float]]] = {
         "train_accuracy": [],
         "val_accuracy": [],
         "test_accuracy": [],
     }
-    params = []
     canonical: dict[str, str] = {}
-    repeat: dict[str, int] = {}
-    for rec in read_nb101_tfrecord(path):
+    epochs: list[float] | None = None
+    first_where = ""
+    found: set[int] = set()
+    for where, rec, rep in runs:
+        found.add(rec.epochs)
         if rec.epochs != budget:
             continue
         report.n_read += 1
-        half, end = rec.evaluations[1], rec.evaluations[-1]
-        where = f"{path.name} {rec.module_hash} repeat {repeat.get(rec.module_hash, 0)}"
-        values = [
-            half.train_accuracy,
-            end.train_accuracy,
-            half.validation_accuracy,
-            end.validation_accuracy,
-            half.test_accuracy,
-            end.test_accuracy,
-        ]
-        t = [half.training_time, end.training_time - half.training_time]
-        if not all(math.isfinite(v) for v in values + t) or min(t) <= 0:
-            report.skip(where, f"non-finite accuracies or non-increasing training_time {t}")
-            repeat[rec.module_hash] = repeat.get(rec.module_hash, 0) + 1
+        # the evaluation before training (epoch 0) is no checkpoint of the curve
+        checks = [ev for ev in rec.evaluations if ev.current_epoch > 0]
+        at = [ev.current_epoch for ev in checks]
+        if epochs is None and checks:
+            epochs, first_where = at, where
+        if not checks or at != epochs:
+            msg = (
+                f"{where}: evaluations at epochs {[_epoch(x) for x in at]}, but "
+                f"{first_where} has them at {[_epoch(x) for x in epochs or []]}; a checkpoint "
+                "set needs every run evaluated at the same epochs"
+            )
+            if not skip_malformed:
+                raise DataImportError(msg)
+            report.skip(where, f"malformed: {msg}")
+            continue
+        cum = np.array([0.0] + [ev.training_time for ev in checks])
+        t = np.diff(cum)
+        values = [[getattr(ev, f) for ev in checks] for f in _EVAL_FIELDS.values()]
+        flat = [v for row in values for v in row]
+        if not all(math.isfinite(v) for v in flat + list(t)) or min(t) <= 0:
+            report.skip(
+                where, f"non-finite accuracies or non-increasing training_time {t.tolist()}"
+            )
             continue
         if rec.module_hash not in canonical:
             canonical[rec.module_hash] = space.format(space.canonical(rec.spec))
         archs.append(canonical[rec.module_hash])
-        seeds.append(repeat.get(rec.module_hash, 0))
-        repeat[rec.module_hash] = seeds[-1] + 1
-        metrics["train_accuracy"].append(values[0:2])
-        metrics["val_accuracy"].append(values[2:4])
-        metrics["test_accuracy"].append(values[4:6])
-        times.append(t)
+        sources.append(space.format(rec.spec))
+        repeats.append(rep)
+        hashes.append(rec.module_hash)
+        for m, row in zip(_EVAL_FIELDS, values):
+            metrics[m].append(row)
+        times.append(t.tolist())
         params.append(rec.trainable_parameters)
     if not archs:
-        raise DataImportError(f"{path.name}: no {budget}-epoch records (budgets are {BUDGETS})")
-    report.n_imported = len(archs)
-    report.notes.append(
-        f"two checkpoints per run: epoch {budget // 2} (halfway) and {budget} (end of schedule)"
+        if not report.n_read:
+            raise DataImportError(
+                f"{path.name}: no {budget}-epoch records; the data has budgets "
+                f"{sorted(found) or 'none'} (choose one with --budget)"
+            )
+        raise DataImportError(
+            f"{path.name}: no usable {budget}-epoch run among {report.n_read}; "
+            + "; ".join(f"{s.file}: {s.reason}" for s in report.skipped[:3])
+        )
+    assert epochs is not None
+    ids = number_runs(
+        archs,
+        sources,
+        None if None in repeats else [int(r) for r in repeats],  # type: ignore[arg-type]
     )
+    report.n_imported = len(archs)
+    checkpoint_epochs = [_epoch(x) for x in epochs]
+    report.notes.append(
+        f"{len(epochs)} checkpoints per run, at epochs {checkpoint_epochs} of the {budget}-epoch "
+        "schedule (as the evaluations record them)"
+    )
+    report.notes.append(ids.note)
     cs = CurveSet(
         space="nb101",
-        archs=archs,
-        seeds=np.asarray(seeds, dtype=np.int64),
+        archs=ids.archs,
+        seeds=ids.seeds,
         metrics={m: np.asarray(v) for m, v in metrics.items()},
         epoch_time_s=np.asarray(times),
         units={m: "fraction" for m in metrics},
         objective="val_accuracy",
-        run_info={"trainable_parameters": np.asarray(params, dtype=np.int64)},
+        run_info={
+            "trainable_parameters": np.asarray(params, dtype=np.int64),
+            "module_hash": np.asarray(hashes),
+            **ids.run_info,
+        },
         provenance={
             "importer": "nb101",
             "name": f"nb101-{budget}",
             "source": path.name,
             "budget_epochs": budget,
-            "checkpoint_epochs": [budget // 2, budget],
+            "checkpoint_epochs": checkpoint_epochs,
             "report": report.as_dict(),
         },
     )
@@ -224,7 +406,7 @@ def import_nb101(
 
 
 # --------------------------------------------------------------------- NB111
-def _nb111_files(root: Path) -> list[tuple[str, int, Path]]:
+def _results_files(root: Path) -> list[tuple[str, int, Path]]:
     out = []
     for f in sorted(root.rglob("results.json")):
         rep, h = f.parent.name, f.parent.parent.name
@@ -245,13 +427,15 @@ def import_nb111(
     The cell of each hash comes from the NB101 ``tfrecord``; the mean 4/12/36/108-epoch
     validation accuracies of the cell (NB111's extra surrogate features) are stored as run-info
     columns ``nb101_val_accuracy_<budget>`` (NaN where the tfrecord lacks that budget).
-    Evaluation entries before training (``epochs`` <= 0) are dropped; the first ``max_epochs``
-    remaining entries are the curve.
+    The evaluation before training (``epochs`` 0) is dropped; the others must be at epochs
+    1, 2, 3, … (a file evaluated at other epochs, e.g. NB101's checkpoint results at 0, 1, 4, is
+    refused: its curve would have gaps the curve-set format cannot hold); the first
+    ``max_epochs`` are the curve. A file with fewer is skipped as incomplete.
     """
     root = Path(root)
     if not root.is_dir():
         raise DataImportError(f"NB111 data folder {str(root)!r} does not exist")
-    files = _nb111_files(root)
+    files = _results_files(root)
     if not files:
         raise DataImportError(
             f"{str(root)!r} holds no NB111 results (…/<hash>/repeat_<k>/results.json)"
@@ -260,7 +444,7 @@ def import_nb111(
     space = NB101Space()
     report = ImportReport("nb111", str(root))
     e = max_epochs
-    archs, seeds, times = [], [], []
+    archs, sources, seeds, times = [], [], [], []
     metrics: dict[str, list[np.ndarray]] = {
         "train_accuracy": [],
         "val_accuracy": [],
@@ -280,34 +464,25 @@ def import_nb111(
                 raise DataImportError(f"{name}: cannot read as JSON text: {exc}") from exc
             except json.JSONDecodeError as exc:
                 raise DataImportError(f"{name}: not valid JSON (truncated?): {exc}") from exc
-            evals = data.get("evaluation_results") if isinstance(data, dict) else None
-            if not isinstance(evals, list) or not all(isinstance(x, dict) for x in evals):
+            evals = _results_evaluations(data, name)
+            start_time = 0.0
+            if evals and float(evals[0]["epochs"]) <= 0:
+                start_time = float(evals[0].get("training_time", 0.0))
+                evals = evals[1:]
+                dropped_zero += 1
+            at = [_epoch(float(ev["epochs"])) for ev in evals]
+            if at != list(range(1, len(at) + 1)):
                 raise DataImportError(
-                    f"{name}: missing field 'evaluation_results' (a list of dicts)"
+                    f"{name}: evaluations at epochs {at} (after the one before training), not at "
+                    "every epoch 1, 2, …: these are NB101 checkpoint results, not NB111 per-epoch "
+                    "curves; import them with 'nas-sim import nb101 FOLDER --graphs "
+                    "generated_graphs.json --budget N'"
                 )
-            for k, ev in enumerate(evals):
-                for field in ("validation_accuracy", "train_accuracy", "test_accuracy"):
-                    if not isinstance(ev.get(field), (int, float)):
-                        raise DataImportError(
-                            f"{name}: evaluation_results[{k}] lacks field {field!r}"
-                        )
-                for field in ("epochs", "training_time"):  # optional, numbers when present
-                    if not isinstance(ev.get(field, 0), (int, float)):
-                        raise DataImportError(
-                            f"{name}: evaluation_results[{k}] field {field!r} must be a number"
-                        )
-            if not isinstance(data.get("total_time", 0), (int, float)):
-                raise DataImportError(f"{name}: field 'total_time' must be a number")
         except DataImportError as exc:
             if not skip_malformed:
                 raise
             report.skip(name, f"malformed: {exc}")
             continue
-        start_time = 0.0
-        if evals and float(evals[0].get("epochs", 1)) <= 0:
-            start_time = float(evals[0].get("training_time", 0.0))
-            evals = evals[1:]
-            dropped_zero += 1
         if len(evals) < e:
             report.skip(name, f"incomplete: {len(evals)} per-epoch evaluations, expected {e}")
             continue
@@ -331,22 +506,28 @@ def import_nb111(
             metrics[m].append(run[m])
         times.append(t)
         archs.append(space.format(space.canonical(fixed[h][0])))
-        seeds.append(rep - 1)
+        sources.append(space.format(fixed[h][0]))
+        seeds.append(rep)
         hashes.append(h)
         for b in BUDGETS:
             extra[b].append(mean_final_validation(computed.get(h, {}), b))
     if not archs:
-        raise DataImportError(f"{root}: no usable NB111 result among {report.n_read}")
+        raise DataImportError(
+            f"{root}: no usable NB111 result among {report.n_read}; "
+            + "; ".join(f"{s.file}: {s.reason}" for s in report.skipped[:3])
+        )
     if dropped_zero:
         report.notes.append(f"{dropped_zero} files had a pre-training evaluation (dropped)")
     report.n_imported = len(archs)
-    run_info: dict[str, np.ndarray] = {"module_hash": np.asarray(hashes)}
+    ids = number_runs(archs, sources, seeds)  # seeds: the files' repeat_<k>
+    report.notes.append(ids.note)
+    run_info: dict[str, np.ndarray] = {"module_hash": np.asarray(hashes), **ids.run_info}
     for b in BUDGETS:
         run_info[f"nb101_val_accuracy_{b}"] = np.asarray(extra[b])
     cs = CurveSet(
         space="nb101",
-        archs=archs,
-        seeds=np.asarray(seeds, dtype=np.int64),
+        archs=ids.archs,
+        seeds=ids.seeds,
         metrics={m: np.stack(v) for m, v in metrics.items()},
         epoch_time_s=np.stack(times),
         units={m: "fraction" for m in metrics},

@@ -10,9 +10,13 @@ Three containers hold the same training runs (upstream-formats.md §2.3):
   per architecture) or the single-file ``NATS-tss-v1_0-3ffb9.pickle.pbz2``.
 - The official ``NAS-Bench-201-v1_[01]-*.pth`` (torch pickle).
 
-All are pickles and load only with ``trust=True``. Accuracies become fractions. Test metrics are
-often stored for the final epoch only; such a curve holds that final value at every epoch (only
-the final epoch is ever read for test metrics) and the provenance says so.
+All are pickles. NATS-Bench files (and NASLib pickles that name no other globals) are read with a
+restricted unpickler (``trusted.SAFE_GLOBALS``) and need no trust; ``.pth`` files and pickles that
+name other globals load only with ``trust=True``. NATS-Bench and ``.pth`` files hold a 200-epoch
+and a 12-epoch schedule (``schedule``). Runs are stored under their class representative and
+numbered per class (``run_identity``). Accuracies become fractions. Test metrics are often stored
+for the final epoch only; such a curve holds that final value at every epoch (only the final epoch
+is ever read for test metrics) and the provenance says so.
 """
 
 from __future__ import annotations
@@ -26,11 +30,19 @@ import numpy as np
 
 from nas_sim.benchmarks.curve_set import CurveSet, CurveSetError
 from nas_sim.benchmarks.offline.importers.report import DataImportError, ImportReport
-from nas_sim.benchmarks.offline.importers.trusted import load_pickle, load_torch
+from nas_sim.benchmarks.offline.importers.run_identity import number_runs
+from nas_sim.benchmarks.offline.importers.trusted import (
+    load_pickle,
+    load_restricted_pickle,
+    load_torch,
+)
 from nas_sim.benchmarks.spaces.nb201 import NB201Space, from_naslib
 from nas_sim.search_space import InvalidArchitectureError
 
 DATASETS = ("cifar10-valid", "cifar10", "cifar100", "ImageNet16-120")
+#: training schedules (epochs) of the NATS-Bench / NB201 files: NATS hp keys; ``.pth`` 'full'/'less'
+SCHEDULES = ("200", "12")
+_PTH_KEYS = {"200": "full", "12": "less"}
 #: NASLib file dataset keys; NASLib maps "cifar10" to "cifar10-valid"
 _NASLIB_KEYS = {"cifar10": "cifar10-valid", "ImageNet16": "ImageNet16-120"}
 _FINAL_ONLY = "final value only (repeated over epochs)"
@@ -41,6 +53,7 @@ def _space() -> NB201Space:
 
 
 def _arch_string(key: object, where: str) -> str:
+    """The architecture as the file names it (not yet its class representative)."""
     space = _space()
     try:
         if isinstance(key, str):
@@ -61,8 +74,8 @@ class _Builder:
         self.report = ImportReport(kind, str(source))
         self.source = source
         self.e = max_epochs
-        self.archs: list[str] = []
-        self.seeds: list[int] = []
+        self.archs: list[str] = []  # as the file names them; build() canonicalises
+        self.seeds: list[int | None] = []
         self.metrics: dict[str, list[np.ndarray]] = {}
         self.times: list[np.ndarray] = []
         self.curve_kind: dict[str, str] = {}
@@ -70,7 +83,7 @@ class _Builder:
     def add(
         self,
         arch: str,
-        seed: int,
+        seed: int | None,
         metrics: Mapping[str, np.ndarray],
         times: np.ndarray,
         where: str,
@@ -104,10 +117,22 @@ class _Builder:
         for m, k in sorted(self.curve_kind.items()):
             if k != "per-epoch":
                 self.report.notes.append(f"{m}: {k}")
+        space = _space()
+        representative: dict[str, str] = {}
+        for a in self.archs:
+            if a not in representative:
+                representative[a] = space.format(space.canonical(space.parse(a)))
+        ids = number_runs(
+            [representative[a] for a in self.archs],
+            self.archs,
+            None if None in self.seeds else [int(s) for s in self.seeds],  # type: ignore[arg-type]
+        )
+        self.report.notes.append(ids.note)
         cs = CurveSet(
             space="nb201",
-            archs=self.archs,
-            seeds=np.asarray(self.seeds, dtype=np.int64),
+            archs=ids.archs,
+            seeds=ids.seeds,
+            run_info=ids.run_info,
             metrics={m: np.stack(v) for m, v in self.metrics.items()},
             epoch_time_s=np.stack(self.times),
             units={m: ("fraction" if m.endswith("accuracy") else "nats") for m in self.metrics},
@@ -210,7 +235,7 @@ def import_naslib_pickle(
         if not isinstance(cost, Mapping) or "train_time" not in cost:
             raise DataImportError(f"{where}: field 'cost_info' lacks 'train_time' (seconds/epoch)")
         t = float(cost["train_time"])
-        b.add(arch, 0, metrics, np.full(e, t), where, kinds)
+        b.add(arch, None, metrics, np.full(e, t), where, kinds)  # NASLib keeps no seed
     if "test_accuracy" not in b.metrics and b.archs:
         b.report.notes.append(
             "eval_acc1es has exactly the per-epoch values: no test accuracy in this file"
@@ -300,20 +325,37 @@ def _check_dataset(dataset: str) -> None:
         )
 
 
+def _check_schedule(schedule: str) -> None:
+    if schedule not in SCHEDULES:
+        raise DataImportError(
+            f"unknown NB201 schedule {schedule!r}; choose from: {', '.join(SCHEDULES)} (epochs)"
+        )
+
+
+def _name(dataset: str, schedule: str) -> str:
+    return f"nb201-{dataset}" if schedule == "200" else f"nb201-{dataset}-{schedule}ep"
+
+
 def import_nats(
     path: str | os.PathLike[str],
     *,
-    trust: bool = False,
     dataset: str = "cifar10-valid",
     hp: str = "200",
 ) -> tuple[CurveSet, ImportReport]:
-    """NATS-Bench tss: the ``-simple`` directory or the single ``.pickle.pbz2`` file."""
+    """NATS-Bench tss: the ``-simple`` directory or the single ``.pickle.pbz2`` file.
+
+    hp : the training schedule, ``"200"`` (epochs) or ``"12"`` (the cheap proxy many NAS papers use).
+
+    The files are read with the restricted unpickler (no trust needed): a file naming any global
+    beyond those NATS-Bench uses is refused.
+    """
     _check_dataset(dataset)
+    _check_schedule(hp)
     path = Path(path)
     b = _Builder("nb201-nats", path, int(hp))
     if path.is_dir():
         meta_file = path / "meta.pickle.pbz2"
-        meta = load_pickle(meta_file, trust=trust)
+        meta = load_restricted_pickle(meta_file)
         if not isinstance(meta, Mapping) or "meta_archs" not in meta:
             raise DataImportError(f"{meta_file.name}: missing field 'meta_archs'")
         archs = list(meta["meta_archs"])
@@ -326,13 +368,13 @@ def import_nats(
             raise DataImportError(f"{path}: no per-architecture files NNNNNN.pickle.pbz2")
         for f in files:
             index = int(f.name[:6])
-            per_hp = load_pickle(f, trust=trust)
+            per_hp = load_restricted_pickle(f)
             if not isinstance(per_hp, Mapping) or hp not in per_hp:
                 raise DataImportError(f"{f.name}: missing field {hp!r} (the {hp}-epoch results)")
             hint = archs[index] if index < len(archs) else None
             _runs_of_state(per_hp[hp], dataset, f.name, b, hint)
     else:
-        data = load_pickle(path, trust=trust)
+        data = load_restricted_pickle(path)
         infos = data.get("arch2infos") if isinstance(data, Mapping) else None
         if not isinstance(data, Mapping) or not isinstance(infos, Mapping):
             raise DataImportError(f"{path.name}: missing field 'arch2infos'")
@@ -346,7 +388,7 @@ def import_nats(
     return b.build(
         {
             "importer": "nb201-nats",
-            "name": f"nb201-{dataset}",
+            "name": _name(dataset, hp),
             "source": path.name,
             "dataset": dataset,
             "epochs_setting": hp,
@@ -359,27 +401,31 @@ def import_pth(
     *,
     trust: bool = False,
     dataset: str = "cifar10-valid",
+    schedule: str = "200",
 ) -> tuple[CurveSet, ImportReport]:
-    """The official ``NAS-Bench-201-v1_*.pth`` (200-epoch 'full' results)."""
+    """The official ``NAS-Bench-201-v1_*.pth``: its 'full' (200-epoch) or 'less' (12) results."""
     _check_dataset(dataset)
+    _check_schedule(schedule)
     path = Path(path)
     data = load_torch(path, trust=trust)
     if not isinstance(data, Mapping) or "arch2infos" not in data:
         raise DataImportError(f"{path.name}: missing field 'arch2infos'")
     archs = list(data.get("meta_archs", []))
-    b = _Builder("nb201-pth", path, 200)
+    key = _PTH_KEYS[schedule]
+    b = _Builder("nb201-pth", path, int(schedule))
     for index, per in data["arch2infos"].items():
         where = f"{path.name} arch2infos[{index}]"
-        if not isinstance(per, Mapping) or "full" not in per:
-            raise DataImportError(f"{where}: missing field 'full' (the 200-epoch results)")
+        if not isinstance(per, Mapping) or key not in per:
+            raise DataImportError(f"{where}: missing field {key!r} (the {schedule}-epoch results)")
         hint = archs[index] if isinstance(index, int) and index < len(archs) else None
-        _runs_of_state(per["full"], dataset, where, b, hint)
+        _runs_of_state(per[key], dataset, where, b, hint)
     return b.build(
         {
             "importer": "nb201-pth",
-            "name": f"nb201-{dataset}",
+            "name": _name(dataset, schedule),
             "source": path.name,
             "dataset": dataset,
+            "epochs_setting": schedule,
         }
     )
 
@@ -389,18 +435,28 @@ def import_nb201(
     *,
     trust: bool = False,
     dataset: str | None = None,
+    schedule: str = "200",
 ) -> tuple[CurveSet, ImportReport]:
-    """Dispatch on the container: ``.pth``, NATS ``.pbz2`` file or ``-simple`` dir, NASLib pickle."""
+    """Dispatch on the container: ``.pth``, NATS ``.pbz2`` file or ``-simple`` dir, NASLib pickle.
+
+    schedule : ``"200"`` or ``"12"`` epochs (NATS and ``.pth``; NASLib pickles hold 200 only).
+    """
     path = Path(path)
+    _check_schedule(schedule)
     if path.is_dir():
-        return import_nats(path, trust=trust, dataset=dataset or "cifar10-valid")
+        return import_nats(path, dataset=dataset or "cifar10-valid", hp=schedule)
     if not path.is_file():
         raise DataImportError(f"NB201 data path {str(path)!r} does not exist")
     if path.suffix == ".pth":
-        return import_pth(path, trust=trust, dataset=dataset or "cifar10-valid")
+        return import_pth(path, trust=trust, dataset=dataset or "cifar10-valid", schedule=schedule)
     if path.name.endswith(".pbz2"):
-        return import_nats(path, trust=trust, dataset=dataset or "cifar10-valid")
+        return import_nats(path, dataset=dataset or "cifar10-valid", hp=schedule)
     if path.suffix in (".pickle", ".pkl"):
+        if schedule != "200":
+            raise DataImportError(
+                f"{path.name}: NASLib's NB201 pickles hold the 200-epoch schedule only; "
+                f"schedule {schedule!r} needs the NATS-Bench files or the official .pth"
+            )
         return import_naslib_pickle(path, trust=trust, dataset=dataset)
     raise DataImportError(
         f"{path.name}: unknown NB201 container; expected a NASLib .pickle, a NATS .pickle.pbz2 "

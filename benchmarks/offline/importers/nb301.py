@@ -12,15 +12,14 @@ from __future__ import annotations
 import json
 import math
 import os
-from collections import Counter
 from collections.abc import Mapping
 from pathlib import Path
-from typing import cast
 
 import numpy as np
 
 from nas_sim.benchmarks.curve_set import CurveSet, CurveSetError
 from nas_sim.benchmarks.offline.importers.report import DataImportError, ImportReport
+from nas_sim.benchmarks.offline.importers.run_identity import number_runs
 from nas_sim.benchmarks.spaces.darts import DartsSpace, from_config
 from nas_sim.search_space import InvalidArchitectureError
 
@@ -32,7 +31,7 @@ _CURVES = {
 }
 
 
-def _read(file: Path, root: Path) -> dict[str, object]:
+def _load(file: Path, root: Path) -> dict[str, object]:
     name = str(file.relative_to(root))
     try:
         data = json.loads(file.read_text())
@@ -42,9 +41,42 @@ def _read(file: Path, root: Path) -> dict[str, object]:
         raise DataImportError(f"{name}: not valid JSON (truncated?): {exc}") from exc
     if not isinstance(data, dict):
         raise DataImportError(f"{name}: top level must be a JSON object")
-    for key in (CONFIG_FIELD, "learning_curves", "test_accuracy", "runtime"):
+    return data
+
+
+def _final_values(data: Mapping[str, object], name: str) -> dict[str, list[float]]:
+    """The final train/validation values of a result without curves (``info[0]``, percent)."""
+    info = data.get("info")
+    first = info[0] if isinstance(info, list) and info else None
+    if not isinstance(first, dict) or not isinstance(first.get("val_accuracy"), (int, float)):
+        raise DataImportError(
+            f"{name}: neither 'learning_curves' nor final values (info[0]['val_accuracy'])"
+        )
+    keys = {"val_accuracy": "val_accuracy", "train_accuracy": "train_accuracy"}
+    keys["train_loss"] = "train_loss"
+    return {m: [float(first[k])] for m, k in keys.items() if isinstance(first.get(k), (int, float))}
+
+
+def _curves(data: Mapping[str, object], name: str, final_only: bool) -> dict[str, list[float]]:
+    """Per-epoch curves of a result (metric → values), or its final values as a 1-step curve."""
+    for key in (CONFIG_FIELD, "test_accuracy", "runtime"):
         if key not in data:
             raise DataImportError(f"{name}: missing field {key!r}")
+    if not _is_number(data["runtime"]) or not data["runtime"] > 0:  # type: ignore[operator]
+        raise DataImportError(f"{name}: field 'runtime' must be a positive number of seconds")
+    if not _is_number(data["test_accuracy"]):
+        raise DataImportError(
+            f"{name}: field 'test_accuracy' must be a number (percent), got "
+            f"{data['test_accuracy']!r:.60}"
+        )
+    if final_only:
+        return _final_values(data, name)
+    if "learning_curves" not in data:
+        raise DataImportError(
+            f"{name}: missing field 'learning_curves': it is a final-values-only NB301 result "
+            "(the older form), but other files here have curves, and a curve set cannot mix "
+            "both (import the final-only files on their own, or --skip-malformed)"
+        )
     lc = data["learning_curves"]
     if not isinstance(lc, dict) or "Train/val_accuracy" not in lc:
         raise DataImportError(f"{name}: field 'learning_curves' lacks 'Train/val_accuracy'")
@@ -55,14 +87,7 @@ def _read(file: Path, root: Path) -> dict[str, object]:
             raise DataImportError(
                 f"{name}: field learning_curves[{key!r}] must be a non-empty list of numbers"
             )
-    if not _is_number(data["runtime"]) or not data["runtime"] > 0:
-        raise DataImportError(f"{name}: field 'runtime' must be a positive number of seconds")
-    if not _is_number(data["test_accuracy"]):
-        raise DataImportError(
-            f"{name}: field 'test_accuracy' must be a number (percent), got "
-            f"{data['test_accuracy']!r:.60}"
-        )
-    return data
+    return {m: [float(x) for x in lc[k]] for k, m in _CURVES.items() if k in lc}
 
 
 def _is_number(x: object) -> bool:
@@ -72,7 +97,12 @@ def _is_number(x: object) -> bool:
 def import_nb301(
     path: str | os.PathLike[str], *, max_epochs: int = 98, skip_malformed: bool = False
 ) -> tuple[CurveSet, ImportReport]:
-    """Read every ``results*.json`` under ``path`` into a curve set of space ``darts``."""
+    """Read every ``results*.json`` under ``path`` into a curve set of space ``darts``.
+
+    When no file has ``learning_curves`` (the older final-values-only form), the set holds final
+    values only: one step (``max_epochs`` 1) whose time is the whole training's ``runtime``, which
+    single-fidelity optimizers can run on; the report says so.
+    """
     root = Path(path)
     if not root.is_dir():
         raise DataImportError(f"NB301 data folder {str(root)!r} does not exist")
@@ -81,16 +111,27 @@ def import_nb301(
         raise DataImportError(f"{str(root)!r} holds no NB301 result files (results_*.json)")
     report = ImportReport("nb301", str(root))
     space = DartsSpace()
-    e = max_epochs
+    loaded: list[tuple[str, dict[str, object] | None, DataImportError | None]] = []
+    for f in files:
+        name = str(f.relative_to(root))
+        try:
+            loaded.append((name, _load(f, root), None))
+        except DataImportError as exc:
+            loaded.append((name, None, exc))
+    final_only = not any(d is not None and "learning_curves" in d for _, d, _ in loaded)
+    e = 1 if final_only else max_epochs
     archs: list[str] = []
+    sources: list[str] = []  # the config's genotype as the file gives it
     rows: dict[str, list[np.ndarray]] = {}
     test, times, optimizer, names = [], [], [], []
     padded = cut = 0
-    for f in files:
-        name = str(f.relative_to(root))
+    for f, (name, data, error) in zip(files, loaded):
         report.n_read += 1
         try:
-            data = _read(f, root)
+            if error is not None:
+                raise error
+            assert data is not None
+            curves = _curves(data, name, final_only)
             arch = from_config(data[CONFIG_FIELD])  # type: ignore[arg-type]
         except (DataImportError, InvalidArchitectureError) as exc:
             msg = (
@@ -102,8 +143,6 @@ def import_nb301(
                 raise DataImportError(msg) from exc
             report.skip(name, f"malformed: {msg}")
             continue
-        lc = cast("Mapping[str, list[float]]", data["learning_curves"])  # _read checked the schema
-        curves = {m: [float(x) for x in lc[k]] for k, m in _CURVES.items() if k in lc}
         final_test = float(data["test_accuracy"])  # type: ignore[arg-type]
         bad = [m for m, v in curves.items() if not all(math.isfinite(x) for x in v)]
         if bad or not math.isfinite(final_test):
@@ -128,7 +167,8 @@ def import_nb301(
         times.append(float(data["runtime"]) / n_epochs)  # type: ignore[arg-type]
         optimizer.append(f.parent.name)
         names.append(name)
-        archs.append(space.format(arch))
+        sources.append(space.format(arch))
+        archs.append(space.format(space.canonical(arch)))
     if not archs:
         raise DataImportError(f"{root}: no usable result file among {report.n_read}")
     if padded:
@@ -137,33 +177,42 @@ def import_nb301(
         )
     if cut:
         report.notes.append(f"{cut} curves longer than {e} epochs cut to {e}")
-    report.notes.append("test_accuracy: final value only (repeated over epochs)")
-    seen: Counter[str] = Counter()
-    seeds = []
-    for a in archs:
-        seeds.append(seen[a])
-        seen[a] += 1
+    if final_only:
+        report.notes.append(
+            "no file has learning_curves (final-values-only NB301 results): the set holds final "
+            "values only, as one step whose time is the whole training (runtime); single-fidelity "
+            "optimizers run on it, multi-fidelity ones and LCE need curves"
+        )
+    else:
+        report.notes.append("test_accuracy: final value only (repeated over epochs)")
+    ids = number_runs(archs, sources)
+    report.notes.append(ids.note)
     report.n_imported = len(archs)
     metrics = {m: np.stack(v) for m, v in rows.items()}
     metrics["test_accuracy"] = np.repeat(np.asarray(test)[:, None], e, axis=1)
     cs = CurveSet(
         space="darts",
-        archs=archs,
-        seeds=np.asarray(seeds, dtype=np.int64),
+        archs=ids.archs,
+        seeds=ids.seeds,
         metrics=metrics,
         epoch_time_s=np.repeat(np.asarray(times)[:, None], e, axis=1),
         units={m: ("fraction" if m.endswith("accuracy") else "nats") for m in metrics},
         objective="val_accuracy",
-        run_info={"optimizer": np.asarray(optimizer), "file": np.asarray(names)},
+        run_info={"optimizer": np.asarray(optimizer), "file": np.asarray(names), **ids.run_info},
         provenance={
             "importer": "nb301",
             "name": "nb301",
             "source": root.name,
             "report": report.as_dict(),
-            "curves": {
-                "test_accuracy": "final value only (repeated over epochs)",
-                "epoch_time_s": "runtime / number of epochs",
-            },
+            "final_only": final_only,
+            "curves": (
+                {"all": "final values only (info[0]); one step = the whole training (runtime)"}
+                if final_only
+                else {
+                    "test_accuracy": "final value only (repeated over epochs)",
+                    "epoch_time_s": "runtime / number of epochs",
+                }
+            ),
         },
     )
     try:

@@ -18,6 +18,7 @@ import numpy as np
 
 from nas_sim.benchmarks.curve_set import CurveSet, CurveSetError
 from nas_sim.benchmarks.offline.importers.report import DataImportError, ImportReport
+from nas_sim.benchmarks.offline.importers.run_identity import number_runs
 from nas_sim.benchmarks.spaces.nlp import NLP11_MAX_NODES, NLPSpace
 from nas_sim.search_space import InvalidArchitectureError
 
@@ -103,6 +104,7 @@ def import_nlp_logs(
         )
 
     archs: list[str] = []
+    sources: list[str] = []  # the recipe as the log gives it
     rows: dict[str, list[list[float]]] = {m: [] for m in _CURVES.values()}
     times: list[list[float]] = []
     info: dict[str, list[object]] = {
@@ -113,6 +115,7 @@ def import_nlp_logs(
     }
     for f, d in parsed:
         recipe = d["recepie"]
+        source = recipe if isinstance(recipe, str) else json.dumps(recipe)
         try:
             recipe = json.loads(recipe) if isinstance(recipe, str) else recipe
             arch = space.canonical(space.from_recipe(recipe, where=f"{f.name} field 'recepie'"))  # type: ignore[arg-type]
@@ -151,6 +154,7 @@ def import_nlp_logs(
             report.skip(f.name, "non-positive wall_times")
             continue
         archs.append(space.format(arch))
+        sources.append(source)
         for key, metric in _CURVES.items():
             rows[metric].append([float(x) for x in curves[key][:max_epochs]])  # type: ignore[index]
         times.append([float(x) for x in curves["wall_times"][:max_epochs]])  # type: ignore[index]
@@ -164,28 +168,21 @@ def import_nlp_logs(
             + "; ".join(f"{s.file}: {s.reason}" for s in report.skipped[:5])
         )
     # several runs of one canonical recipe become seeds 0, 1, … in file order
-    seen: Counter[str] = Counter()
-    seeds = []
-    for a in archs:
-        seeds.append(seen[a])
-        seen[a] += 1
-    if any(v > 1 for v in seen.values()):
-        report.notes.append(
-            f"{sum(v > 1 for v in seen.values())} recipes have several runs (kept as seeds)"
-        )
+    ids = number_runs(archs, sources)
+    report.notes.append(ids.note)
     report.n_imported = len(archs)
     first = parsed[0][1]
     # the NLP11 restriction is a space of its own, so benchmarks over the set sample within it
     space_name = "nlp11" if max_nodes == NLP11_MAX_NODES else "nlp"
     cs = CurveSet(
         space=space_name,
-        archs=archs,
-        seeds=np.asarray(seeds, dtype=np.int64),
+        archs=ids.archs,
+        seeds=ids.seeds,
         metrics={m: np.asarray(v, dtype=np.float64) for m, v in rows.items()},
         epoch_time_s=np.asarray(times, dtype=np.float64),
         units={m: "nats" for m in rows},
         objective="val_loss",
-        run_info={k: np.asarray(v) for k, v in info.items()},
+        run_info={**{k: np.asarray(v) for k, v in info.items()}, **ids.run_info},
         provenance={
             "importer": "nlp",
             "name": f"nas-bench-nlp-{Path(str(first.get('data', 'corpus'))).name}",

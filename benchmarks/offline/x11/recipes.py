@@ -80,7 +80,14 @@ def _nb211(data: Path, *, trust: bool = False, dataset: str | None = None, **kw:
 def _nb311(data: Path, **kw: Any):  # type: ignore[no-untyped-def]
     from nas_sim.benchmarks.offline.importers.nb301 import import_nb301
 
-    return import_nb301(data, max_epochs=98, skip_malformed=kw.get("skip_malformed", False))
+    cs, report = import_nb301(data, max_epochs=98, skip_malformed=kw.get("skip_malformed", False))
+    if cs.provenance.get("final_only"):
+        raise DataImportError(
+            f"{data}: the NB301 results hold final values only (no learning_curves); NB311 needs "
+            "the results with learning curves (nb_301_v13_lc_iclr_final). 'nas-sim import nb301' "
+            "imports final-only results as a set single-fidelity optimizers can run on"
+        )
+    return cs, report
 
 
 def _nlp11(data: Path, **kw: Any):  # type: ignore[no-untyped-def]
