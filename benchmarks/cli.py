@@ -107,6 +107,18 @@ def import_csv_command(
     )
 
 
+def _checked_out_dir(ctx: click.Context, param: click.Parameter, value: Path | None) -> Path | None:
+    """``--out`` of a benchmark or surrogate folder, checked before the (long) build or fit."""
+    from nas_sim.atomic import OutputPathError, check_output_folder
+
+    if value is not None:
+        try:
+            check_output_folder(value, what="output folder")
+        except OutputPathError as exc:
+            raise click.BadParameter(str(exc), ctx=ctx, param=param) from exc
+    return value
+
+
 def _finish(cs, report, out: Path) -> None:  # type: ignore[no-untyped-def]
     from nas_sim.benchmarks.curve_set import write_curve_set
 
@@ -339,7 +351,12 @@ def _common(f: Any) -> Any:
         is_flag=True,
         help="Report ill-formed input files and go on instead of stopping.",
     )(f)
-    f = click.option("--out", required=True, type=click.Path(file_okay=False, path_type=Path))(f)
+    f = click.option(
+        "--out",
+        required=True,
+        type=click.Path(file_okay=False, path_type=Path),
+        callback=_checked_out_dir,
+    )(f)
     f = click.option("--data", required=True, type=click.Path(path_type=Path))(f)
     return f
 
@@ -479,7 +496,12 @@ def surrogate() -> None:
 @surrogate.command("fit")
 @click.argument("curve_set", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--space", default=None, help="Search space (default: the set's).")
-@click.option("--out", required=True, type=click.Path(file_okay=False, path_type=Path))
+@click.option(
+    "--out",
+    required=True,
+    type=click.Path(file_okay=False, path_type=Path),
+    callback=_checked_out_dir,
+)
 @click.option("--compression", type=click.Choice(["svd", "vae"]), default="svd", show_default=True)
 @click.option(
     "--model", "mean_model", type=click.Choice(["lgb", "mlp"]), default="lgb", show_default=True

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import io
 import os
 from pathlib import Path
 from typing import Any
 
+from nas_sim.atomic import OutputPathError, atomic_write_bytes, atomic_write_text, check_output_path
 from nas_sim.suite.store import ResultsStore
 
 #: Columns taken from each run's cell (the grid coordinates).
@@ -87,10 +89,16 @@ def export_runs(
         raise ValueError(
             f"cannot export to {str(out)!r}: the file name must end in {' or '.join(EXPORT_FORMATS)}"
         )
+    check_output_path(out, what="export table")  # before reading every result of the suite
     df = runs_table(root, trajectories=trajectories)
-    out.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise OutputPathError(f"cannot create the folder of {str(out)!r}: {exc.strerror}") from exc
     if out.suffix == ".parquet":
-        df.to_parquet(out, index=False)
+        buf = io.BytesIO()
+        df.to_parquet(buf, index=False)
+        atomic_write_bytes(out, buf.getvalue())
     else:
-        df.to_csv(out, index=False)
+        atomic_write_text(out, df.to_csv(index=False))
     return out

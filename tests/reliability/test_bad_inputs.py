@@ -114,6 +114,14 @@ CASES: dict[str, Case] = {
         lambda t, b: ["suite", _suite(t, b), "-e", "serial", "-q", "--out", f"{_file(t)}/out"],
         ("{tmp}/plain", "is a file, not a folder"),
     ),
+    "suite export --out under a file": Case(
+        lambda t, b: ["suite", "export", str(t), "--out", f"{_file(t)}/runs.parquet"],
+        ("{tmp}/plain", "is a file, not a folder"),
+    ),
+    "surrogate fit --out under a file": Case(
+        lambda t, b: ["surrogate", "fit", str(b), "--space", "nb201", "--out", f"{_file(t)}/d"],
+        ("{tmp}/plain", "is a file, not a folder"),
+    ),
     "plot -o under a file": Case(
         lambda t, b: ["plot", str(t), "-o", f"{_file(t)}/p.png"],
         ("{tmp}/plain", "is a file, not a folder"),
