@@ -140,6 +140,12 @@ def run_cmd(
         err=True,
     )
     if dry_run:
+        from nas_sim.suite.suite_run import check_on_benchmarks
+
+        try:  # the benchmarks' own checks too (e_few < max_epochs, …): a dry run validates
+            check_on_benchmarks(spec)
+        except (SuiteSpecError, SuiteStoreError) as exc:
+            raise _error(str(exc)) from exc
         return
     try:
         ex = make_executor(executor, jobs=jobs, address=address, plugins=plugin)

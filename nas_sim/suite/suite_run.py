@@ -34,6 +34,15 @@ def benchmark_fingerprints(spec: SuiteSpec) -> dict[str, dict[str, str]]:
     return out
 
 
+def check_on_benchmarks(spec: SuiteSpec) -> dict[str, dict[str, str]]:
+    """Load and fingerprint every benchmark of ``spec``, then set up each distinct optimizer
+    configuration once on its benchmark (:func:`~nas_sim.suite.validate.check_cells_on_benchmarks`):
+    what only the benchmark decides is an error of the suite file. Returns the fingerprints."""
+    prints = benchmark_fingerprints(spec)
+    check_cells_on_benchmarks(spec.expand(), spec.source, benchmark_for, build_optimizer)
+    return prints
+
+
 @dataclass
 class SuiteProgress:
     """Counts of a suite run; ``failed`` maps run ids to their error line, ``damaged`` the run ids
@@ -75,9 +84,7 @@ def run_suite(
     check_output_folder(out, what="suite folder")
     cells = spec.expand()
     store = ResultsStore(out)
-    prints = benchmark_fingerprints(spec) if check_benchmarks else {}
-    if check_benchmarks:
-        check_cells_on_benchmarks(cells, spec.source, benchmark_for, build_optimizer)
+    prints = check_on_benchmarks(spec) if check_benchmarks else {}
     with SuiteLock(out):
         return _run_locked(spec, cells, store, prints, executor, resume, on_outcome, on_start)
 

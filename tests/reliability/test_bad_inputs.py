@@ -183,6 +183,10 @@ CASES: dict[str, Case] = {
         lambda t, b: ["suite", _relabel(t, "same", both=True, bench=b), "--dry-run"],
         ("optimizer labels must be unique", "'same'"),
     ),
+    "e_few >= max_epochs, dry run": Case(
+        lambda t, b: ["suite", _lce_suite(t, b, e_few=7), "--dry-run"],
+        ("e_few must be < max_epochs (6), got 7",),
+    ),
     "e_few >= max_epochs": Case(
         lambda t, b: [
             "suite",
