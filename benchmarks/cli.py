@@ -499,7 +499,7 @@ def fit_command(
 
 
 @surrogate.command("evaluate")
-@click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
+@click.argument("directory", metavar="DIRECTORY_OR_NAME")
 @click.option(
     "--test",
     "test_set",
@@ -515,14 +515,15 @@ def fit_command(
     help="Noise draws per architecture for the KL divergence.",
 )
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
-def evaluate_command(directory: Path, test_set: Path, samples: int, as_json: bool) -> None:
-    """Score the surrogate in DIRECTORY on held-out architectures (R², Kendall τ, KL)."""
+def evaluate_command(directory: str, test_set: Path, samples: int, as_json: bool) -> None:
+    """Score the surrogate in DIRECTORY (or a registered surrogate benchmark's) on held-out
+    architectures (R², Kendall τ, KL, final MAE and worst over-prediction)."""
     from nas_sim.benchmarks.curve_set import CurveSetError, read_curve_set
     from nas_sim.benchmarks.surrogate import SurrogateError, evaluate_surrogate, load_surrogate
     from nas_sim.search_space import InvalidArchitectureError
 
     try:
-        model = load_surrogate(directory)
+        model = load_surrogate(_surrogate_dir(directory))
         res = evaluate_surrogate(model, read_curve_set(test_set), n_samples=samples)
     except (CurveSetError, SurrogateError, InvalidArchitectureError, ValueError) as exc:
         raise _fail(exc) from exc
@@ -534,7 +535,7 @@ def evaluate_command(directory: Path, test_set: Path, samples: int, as_json: boo
     )
     click.echo(
         f"{'metric':16s} {'R2 avg':>8s} {'R2 fin':>8s} {'tau avg':>8s} {'tau fin':>8s} "
-        f"{'KL avg':>8s} {'KL fin':>8s}"
+        f"{'KL avg':>8s} {'KL fin':>8s} {'MAE fin':>8s} {'over fin':>8s}"
     )
 
     def f(v: Any) -> str:
@@ -543,21 +544,43 @@ def evaluate_command(directory: Path, test_set: Path, samples: int, as_json: boo
     for m, r in res["metrics"].items():
         click.echo(
             f"{m:16s} {f(r['r2_avg'])} {f(r['r2_final'])} {f(r['tau_avg'])} "
-            f"{f(r['tau_final'])} {f(r['kl_avg'])} {f(r['kl_final'])}"
+            f"{f(r['tau_final'])} {f(r['kl_avg'])} {f(r['kl_final'])} {f(r['mae_final'])} "
+            f"{f(r['max_over_prediction_final'])}"
         )
+    click.echo("over fin: the worst over-prediction of a final value (predicted − true)")
+
+
+def _surrogate_dir(spec: str) -> Path:
+    """An artifact directory, or the artifact of a registered surrogate benchmark (the names
+    `nas-sim run --benchmark` accepts, e.g. ``mnist1d-surrogate``)."""
+    from nas_sim import registry
+
+    path = Path(spec)
+    if path.is_dir() or spec not in registry.names("benchmark"):
+        return path
+    bench = registry.create("benchmark", spec)
+    artifact = getattr(bench, "path", None)
+    if artifact is None:
+        raise click.ClickException(
+            f"benchmark {spec!r} is not a surrogate; give a surrogate artifact directory or the "
+            "name of a surrogate benchmark (e.g. mnist1d-surrogate)"
+        )
+    return Path(artifact)
 
 
 @surrogate.command("info")
-@click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
+@click.argument("directory", metavar="DIRECTORY_OR_NAME")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
-def info_command(directory: Path, as_json: bool) -> None:
-    """Show a surrogate artifact's manifest (after verifying every file's SHA-256)."""
+def info_command(directory: str, as_json: bool) -> None:
+    """Show a surrogate artifact's manifest (after verifying every file's SHA-256); a registered
+    surrogate benchmark's name shows its artifact."""
     from nas_sim.benchmarks.surrogate import SurrogateError, load_surrogate
     from nas_sim.benchmarks.surrogate.artifact import read_manifest
 
     try:
-        load_surrogate(directory)  # verifies hashes and that it loads
-        manifest = read_manifest(directory)
+        path = _surrogate_dir(directory)
+        load_surrogate(path)  # verifies hashes and that it loads
+        manifest = read_manifest(path)
     except SurrogateError as exc:
         raise _fail(exc) from exc
     summary = {
@@ -581,6 +604,8 @@ def info_command(directory: Path, as_json: bool) -> None:
     }
     summary["noise"] = manifest["parts"]["noise"]["kind"]
     summary["training"] = manifest.get("info", {}).get("training", {})
+    summary["heldout"] = manifest.get("info", {}).get("heldout")
+    summary["transforms"] = manifest.get("transforms", {})
     summary["files"] = len(manifest["files"])
     if as_json:
         click.echo(json.dumps(summary, indent=2, sort_keys=True))

@@ -32,6 +32,13 @@ def load_benchmark(name_or_path: str | os.PathLike[str] | Benchmark) -> Benchmar
         return name_or_path
     text = str(name_or_path)
     if text in registry.names("benchmark"):
+        needs = registry.required_arguments("benchmark", text)
+        if needs:
+            raise registry.UnknownPluginError(
+                f"benchmark {text!r} is a factory that needs {', '.join(needs)}: give the file "
+                "or directory itself instead of the name (a learning-curve set .parquet, or a "
+                "surrogate directory), e.g. --benchmark my_table.parquet"
+            )
         bench = registry.create("benchmark", text)
         bench.name = text
         return bench

@@ -308,10 +308,22 @@ def list_plugins(kind: str | None, plugin: tuple[str, ...], as_json: bool) -> No
         click.echo(json.dumps(found, indent=2))
     elif kind is not None:
         for name in found[kinds[0]]:
-            click.echo(name)
+            click.echo(name + _needs(kinds[0], name))
     else:
         for k, names in found.items():
-            click.echo(f"{k} ({registry.KINDS[k]}): {', '.join(names) or '-'}")
+            shown = [n + _needs(k, n) for n in names]
+            click.echo(f"{k} ({registry.KINDS[k]}): {', '.join(shown) or '-'}")
+
+
+def _needs(kind: str, name: str) -> str:
+    """`` (needs path)`` for factories that cannot be built from the name alone."""
+    if kind != "benchmark":
+        return ""
+    try:
+        needs = registry.required_arguments(kind, name)
+    except registry.PluginError:
+        return ""
+    return f" (needs {', '.join(needs)}: pass the file itself)" if needs else ""
 
 
 @main.group()

@@ -66,7 +66,7 @@ def test_fit_evaluate_info(tmp_path: Path) -> None:
     r = runner.invoke(surrogate, ["info", str(out), "--json"])
     assert r.exit_code == 0, r.output
     info = json.loads(r.output)
-    assert info["format_version"] == 1 and info["compression"]["n_components"] == 3
+    assert info["format_version"] == 2 and info["compression"]["n_components"] == 3
 
 
 def test_cli_errors_are_clear(tmp_path: Path) -> None:
