@@ -29,12 +29,12 @@ def _load_plugins(plugins: tuple[str, ...]) -> None:
             raise NasSimError(str(exc)) from exc
 
 
-def _parse_params(params: tuple[str, ...]) -> dict[str, Any]:
+def _parse_params(params: tuple[str, ...], option: str = "--param") -> dict[str, Any]:
     out: dict[str, Any] = {}
     for p in params:
         key, sep, raw = p.partition("=")
         if not sep or not key:
-            raise NasSimError(f"--param expects KEY=VALUE, got {p!r}")
+            raise NasSimError(f"{option} expects KEY=VALUE, got {p!r}")
         try:
             out[key] = json.loads(raw)
         except json.JSONDecodeError:
@@ -129,6 +129,18 @@ def main() -> None:
     help="Compose the optimizer with this registered LCE method ({names}) through --wrapper.",
 )
 @click.option(
+    "--lce-param",
+    multiple=True,
+    metavar="KEY=VALUE",
+    help="With --lce: a parameter of the LCE method (JSON value), repeatable.",
+)
+@click.option(
+    "--lce-method-defaults",
+    is_flag=True,
+    help="With --lce: the method's own defaults (WPM: Domhan's 100 walkers x 2,500 steps) "
+    "instead of the wrapper's affordable ones.",
+)
+@click.option(
     "--e-few",
     type=click.IntRange(min=1),
     default=None,
@@ -169,6 +181,8 @@ def run(
     out: Path | None,
     plugin: tuple[str, ...],
     lce_method: str | None,
+    lce_param: tuple[str, ...],
+    lce_method_defaults: bool,
     e_few: int | None,
     top_fraction: float | None,
     lce_target_epoch: int | None,
@@ -185,13 +199,22 @@ def run(
         if lce_method is not None and e_few is None:
             raise ValueError("--lce needs --e-few (epochs of partial training)")
         if lce_method is None and (
-            e_few is not None or top_fraction is not None or lce_target_epoch is not None
+            e_few is not None
+            or top_fraction is not None
+            or lce_target_epoch is not None
+            or lce_param
+            or lce_method_defaults
         ):
-            raise ValueError("--e-few, --top-fraction and --lce-target-epoch need --lce METHOD")
+            raise ValueError(
+                "--e-few, --top-fraction, --lce-target-epoch, --lce-param and "
+                "--lce-method-defaults need --lce METHOD"
+            )
         opt = api.make_optimizer(
             optimizer,
             _parse_params(param),
             lce=lce_method,
+            lce_params=_parse_params(lce_param, "--lce-param") or None,
+            lce_defaults="method" if lce_method_defaults else "wrapper",
             e_few=e_few,
             wrapper=wrapper,
             wrapper_options=None
