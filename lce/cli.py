@@ -124,11 +124,9 @@ def lce_evaluate(
         }
         click.echo(json.dumps(out, indent=2))
         return
-    from rich.console import Console
-    from rich.table import Table
+    from nas_sim.tables import print_table
 
-    t = Table(title=f"LCE on {data.name} ({data.metric}, {data.curves.shape[0]} curves)")
-    for col in (
+    columns = (
         "method",
         "E_few",
         "target",
@@ -140,22 +138,28 @@ def lce_evaluate(
         "fit s",
         "s/curve",
         "fallbacks",
-    ):
-        t.add_column(col, justify="right")
-    for r in rows:
-        t.add_row(
+    )
+    table = [
+        (
             r.method,
-            str(r.e_few),
-            str(r.target_epoch),
+            r.e_few,
+            r.target_epoch,
             f"{r.n_train}/{r.n_test}",
-            f"{r.mae:.4g}",
-            f"{r.kendall_tau:.3f}",
-            f"{r.log_likelihood:.3f}",
-            f"{r.coverage_90:.2f}",
-            f"{r.fit_s:.2f}",
-            f"{r.predict_s_per_curve:.4f}",
-            str(r.n_fallback),
+            float(r.mae),
+            float(r.kendall_tau),
+            float(r.log_likelihood),
+            float(r.coverage_90),
+            float(r.fit_s),
+            float(r.predict_s_per_curve),
+            r.n_fallback,
         )
-    Console().print(t)
+        for r in rows
+    ]
+
+    def short(v: object) -> str:
+        return f"{v:.4g}" if isinstance(v, float) else str(v)
+
+    title = f"LCE on {data.name} ({data.metric}, {data.curves.shape[0]} curves)"
+    print_table(title, columns, table, short=short)
     if plot_path is not None:
         click.echo(f"plot written to {plot_path}")

@@ -256,8 +256,20 @@ def run(
     summary.update(benchmark=bench.name, optimizer=opt.name, seed=seed, objective=bench.objective)
     if as_json:
         click.echo(json.dumps(summary, indent=2, sort_keys=True))
-        return
-    _print_summary(summary, bench.test_metric, out)
+    else:
+        _print_summary(summary, bench.test_metric, out)
+    if out is None:
+        # the summary alone is not the result: say how to keep the file `plot` and `report` read
+        suggested = f"results/{_slug(opt.name)}-{_slug(Path(bench.name).stem)}-seed{seed}.json"
+        click.echo(
+            f"result not saved: rerun with --out {suggested} to keep the result file "
+            "(trajectory, configuration, versions)",
+            err=True,
+        )
+
+
+def _slug(text: str) -> str:
+    return "".join(c if c.isalnum() or c in "-_." else "-" for c in text) or "run"
 
 
 def _progress(disabled: bool) -> Any:
@@ -291,12 +303,8 @@ def _fmt(v: Any) -> str:
 
 
 def _print_summary(s: dict[str, Any], test_metric: str, out: Path | None) -> None:
-    from rich.console import Console
-    from rich.table import Table
+    from nas_sim.tables import print_table
 
-    t = Table(title=f"{s['optimizer']} on {s['benchmark']} (seed {s['seed']})", show_header=False)
-    t.add_column("what", no_wrap=True)
-    t.add_column("value", overflow="fold")  # arch strings are long; never truncate them
     rows = [
         ("incumbent", s["incumbent"]),
         (f"incumbent {s['objective']}", s["incumbent_val"]),
@@ -307,9 +315,8 @@ def _print_summary(s: dict[str, Any], test_metric: str, out: Path | None) -> Non
         ("jobs / runs / full trainings", f"{s['jobs']} / {s['runs']} / {s['full_trainings']}"),
         ("epochs trained", s["epochs_trained"]),
     ]
-    for k, v in rows:
-        t.add_row(k, _fmt(v))
-    Console().print(t)
+    title = f"{s['optimizer']} on {s['benchmark']} (seed {s['seed']})"
+    print_table(title, ("what", "value"), rows, short=_fmt, header=False)
     if out is not None:
         click.echo(f"result written to {out}")
 
