@@ -17,6 +17,7 @@ import click
 
 from nas_sim import registry
 from nas_sim.benchmarks.surrogate.noise import NOISE_MODELS
+from nas_sim.progress import shows_progress
 
 # ---- nas-sim import …: NAS benchmark files to learning-curve sets
 
@@ -43,6 +44,7 @@ def import_group() -> None:
 @click.option("--epoch-time-column", default=None, help="Column of seconds per epoch.")
 @click.option("--seed-column", default=None, help="Column of training seeds (several runs/arch).")
 @click.option("--out", required=True, type=click.Path(dir_okay=False, path_type=Path))
+@shows_progress("importing a CSV table")
 def import_csv_command(
     file: Path,
     space: str,
@@ -135,6 +137,7 @@ _SKIP = click.option(
     help="Curve length (default: the logs' 'epochs' setting, 50).",
 )
 @_SKIP
+@shows_progress("importing NAS-Bench-NLP logs")
 def import_nlp_command(
     path: Path, out: Path, max_nodes: int | None, max_epochs: int | None, skip_malformed: bool
 ) -> None:
@@ -162,6 +165,7 @@ def import_nlp_command(
     is_flag=True,
     help="Allow loading pickle/torch files (they can run code; only trusted files).",
 )
+@shows_progress("importing NAS-Bench-201 data")
 def import_nb201_command(path: Path, out: Path, dataset: str | None, trust: bool) -> None:
     """NAS-Bench-201: NASLib *_full_training.pickle, NATS-tss .pickle.pbz2 / -simple dir, or .pth."""
     from nas_sim.benchmarks.offline.importers.nb201 import import_nb201
@@ -184,6 +188,7 @@ def import_nb201_command(path: Path, out: Path, dataset: str | None, trust: bool
 @_OUT
 @click.option("--max-epochs", type=click.IntRange(min=1), default=98, show_default=True)
 @_SKIP
+@shows_progress("importing NAS-Bench-301 runs")
 def import_nb301_command(path: Path, out: Path, max_epochs: int, skip_malformed: bool) -> None:
     """NAS-Bench-301 training data: a folder of <optimizer>/results_*.json with learning curves."""
     from nas_sim.benchmarks.offline.importers.nb301 import import_nb301
@@ -206,6 +211,7 @@ def import_nb301_command(path: Path, out: Path, max_epochs: int, skip_malformed:
     show_default=True,
     help="Epoch budget whose runs are imported.",
 )
+@shows_progress("importing NAS-Bench-101 records")
 def import_nb101_command(path: Path, out: Path, budget: str) -> None:
     """NAS-Bench-101 tfrecord (read without TensorFlow): halfway and final checkpoints."""
     from nas_sim.benchmarks.offline.importers.nb101 import import_nb101
@@ -229,6 +235,7 @@ def import_nb101_command(path: Path, out: Path, budget: str) -> None:
 @_OUT
 @click.option("--max-epochs", type=click.IntRange(min=1), default=108, show_default=True)
 @_SKIP
+@shows_progress("importing NAS-Bench-111 data")
 def import_nb111_command(
     path: Path, tfrecord: Path, out: Path, max_epochs: int, skip_malformed: bool
 ) -> None:
@@ -375,6 +382,7 @@ def _print_report(r: dict[str, Any]) -> None:
     default=None,
     help="nasbench_full.tfrecord (default: DATA/nasbench_full.tfrecord).",
 )
+@shows_progress("building NB111")
 def build_nb111(data: Path, out: Path, tfrecord: Path | None, **kw: Any) -> None:
     """NB111: NB101 per-epoch curves (E_max 108) + the 4/12/36/108-epoch accuracies as features."""
     _run("nb111", data, out, tfrecord=tfrecord, **kw)
@@ -384,6 +392,7 @@ def build_nb111(data: Path, out: Path, tfrecord: Path | None, **kw: Any) -> None
 @_common
 @click.option("--trust", is_flag=True, help="Allow pickle/torch files (they can run code).")
 @click.option("--dataset", default=None, help="cifar10-valid (default), cifar100, ImageNet16-120.")
+@shows_progress("building NB211")
 def build_nb211(data: Path, out: Path, trust: bool, dataset: str | None, **kw: Any) -> None:
     """NB211: NB201 curves (E_max 200), categorical op encoding."""
     if not trust:
@@ -397,6 +406,7 @@ def build_nb211(data: Path, out: Path, trust: bool, dataset: str | None, **kw: A
 
 @build.command("nb311")
 @_common
+@shows_progress("building NB311")
 def build_nb311(data: Path, out: Path, **kw: Any) -> None:
     """NB311: NB301 curves (E_max 98), the 56-value ConfigSpace vector."""
     _run("nb311", data, out, **kw)
@@ -404,6 +414,7 @@ def build_nb311(data: Path, out: Path, **kw: Any) -> None:
 
 @build.command("nlp11")
 @_common
+@shows_progress("building NLP11")
 def build_nlp11(data: Path, out: Path, **kw: Any) -> None:
     """NLP11: NAS-Bench-NLP recipes of <= 12 nodes (E_max 50), first 3 val-loss epochs as features."""
     _run("nlp11", data, out, **kw)
@@ -453,6 +464,7 @@ def surrogate() -> None:
     help="Leading epochs of a metric as extra features (x11 NLP: val_loss=3).",
 )
 @click.option("--seed", type=int, default=0, show_default=True)
+@shows_progress("fitting the surrogate")
 def fit_command(
     curve_set: Path,
     space: str | None,
@@ -515,6 +527,7 @@ def fit_command(
     help="Noise draws per architecture for the KL divergence.",
 )
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@shows_progress("evaluating the surrogate")
 def evaluate_command(directory: str, test_set: Path, samples: int, as_json: bool) -> None:
     """Score the surrogate in DIRECTORY (or a registered surrogate benchmark's) on held-out
     architectures (R², Kendall τ, KL, final MAE and worst over-prediction)."""

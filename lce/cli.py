@@ -64,6 +64,12 @@ def _int_list(text: str) -> list[int]:
     help="Evaluate on at most N test curves (seeded subsample).",
 )
 @click.option(
+    "--max-train-curves",
+    type=click.IntRange(min=2),
+    default=None,
+    help="Fit methods that learn (LcSVR) on at most N training curves (seeded subsample).",
+)
+@click.option(
     "--plot",
     "plot_path",
     type=click.Path(dir_okay=False, path_type=Path),
@@ -80,6 +86,7 @@ def lce_evaluate(
     train_fraction: float,
     seed: int,
     max_curves: int | None,
+    max_train_curves: int | None,
     plot_path: Path | None,
     as_json: bool,
 ) -> None:
@@ -95,19 +102,25 @@ def lce_evaluate(
             raise click.ClickException(
                 f"unknown LCE method {name!r}; choose from: {', '.join(valid)}"
             )
+    from nas_sim.progress import steps
+
     try:
         data = load_curves(curves_spec, metric)
         preds: dict = {}
-        rows = evaluate(
-            data,
-            names,
-            _int_list(e_few),
-            target_epoch=target_epoch,
-            train_fraction=train_fraction,
-            seed=seed,
-            max_curves=max_curves,
-            predictions=preds,
-        )
+        e_values = _int_list(e_few)
+        with steps("LCE evaluate", len(names) * len(e_values)) as advance:
+            rows = evaluate(
+                data,
+                names,
+                e_values,
+                target_epoch=target_epoch,
+                train_fraction=train_fraction,
+                seed=seed,
+                max_curves=max_curves,
+                max_train_curves=max_train_curves,
+                predictions=preds,
+                on_step=lambda what: advance(description=f"LCE evaluate: {what} done"),
+            )
     except (ValueError, CurveError, OSError) as exc:
         raise click.ClickException(str(exc)) from exc
     for file, reason in data.skipped:

@@ -17,6 +17,7 @@ import json
 import math
 import os
 import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -27,6 +28,7 @@ from scipy import stats
 
 from nas_sim import api, registry
 from nas_sim.lce.method import LCEMethod
+from nas_sim.progress import log
 
 Array = NDArray[np.float64]
 
@@ -155,11 +157,16 @@ def evaluate(
     train_fraction: float = 0.5,
     seed: int = 0,
     max_curves: int | None = None,
+    max_train_curves: int | None = None,
     predictions: dict[tuple[str, int], tuple[Any, Array]] | None = None,
+    on_step: Callable[[str], None] | None = None,
 ) -> list[EvalRow]:
     """Fit and score every method at every ``E_few``; see the module docstring.
 
-    ``predictions``, when given, receives ``(method, E_few) -> (Prediction, true values)``.
+    ``max_curves`` / ``max_train_curves`` cap the test / training curves (seeded subsamples of
+    the split; a method that learns from the training curves, LcSVR, costs time with their
+    number). ``predictions``, when given, receives ``(method, E_few) -> (Prediction, true
+    values)``; ``on_step`` is called with a description after each (method, E_few).
     """
     n, e_max = data.curves.shape
     target = target_epoch or e_max
@@ -171,6 +178,10 @@ def evaluate(
     train, test = split_by_arch(data.archs, train_fraction, seed)
     if max_curves is not None and len(test) > max_curves:
         test = np.sort(np.random.default_rng(seed + 1).choice(test, max_curves, replace=False))
+    if max_train_curves is not None and len(train) > max_train_curves:
+        train = np.sort(
+            np.random.default_rng(seed + 2).choice(train, max_train_curves, replace=False)
+        )
     y_train = data.curves[train, target - 1]
     y_test = data.curves[test, target - 1]
     rows: list[EvalRow] = []
@@ -178,6 +189,13 @@ def evaluate(
         for e in e_few:
             # a fresh (copied) method per E_few: no state leaks between settings
             method = make_method(m) if isinstance(m, str) else copy.deepcopy(m)
+            log.info(
+                "%s at E_few=%d: fit on %d curves, predict %d",
+                method.name,
+                e,
+                len(train),
+                len(test),
+            )
             rng = np.random.default_rng(seed)
             t0 = time.perf_counter()
             method.fit(
@@ -207,6 +225,8 @@ def evaluate(
                     n_fallback=int(pred.fallback.sum()) if pred.fallback is not None else 0,
                 )
             )
+            if on_step is not None:
+                on_step(f"{method.name} at E_few={e}")
     return rows
 
 

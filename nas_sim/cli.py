@@ -61,8 +61,13 @@ class RegistryOption(click.Option):
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="nas-sim")
-def main() -> None:
+@click.option("-v", "--verbose", count=True, help="Say what long commands do (-vv: debug).")
+@click.option("-q", "--quiet", is_flag=True, help="Only errors: no progress bars or warnings.")
+def main(verbose: int, quiet: bool) -> None:
     """Simulate neural architecture search on benchmarks with full learning curves."""
+    from nas_sim.progress import configure_logging
+
+    configure_logging(verbose, quiet)
 
 
 @main.command()
@@ -258,7 +263,7 @@ def run(
         click.echo(json.dumps(summary, indent=2, sort_keys=True))
     else:
         _print_summary(summary, bench.test_metric, out)
-    if out is None:
+    if out is None and not as_json:
         # the summary alone is not the result: say how to keep the file `plot` and `report` read
         suggested = f"results/{_slug(opt.name)}-{_slug(Path(bench.name).stem)}-seed{seed}.json"
         click.echo(

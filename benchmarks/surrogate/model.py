@@ -34,6 +34,7 @@ from nas_sim.benchmarks.surrogate.compression import (
 from nas_sim.benchmarks.surrogate.mean_model import BaggedEnsemble
 from nas_sim.benchmarks.surrogate.noise import NOISE_MODELS
 from nas_sim.learning_curve import METRICS
+from nas_sim.progress import log
 from nas_sim.search_space import Architecture, InvalidArchitectureError, SearchSpace
 
 Array = NDArray[np.float64]
@@ -410,8 +411,18 @@ def fit_surrogate(
     multi = np.flatnonzero(g.counts >= 2)
     k_errors: list[float] = []
     if n_components is None:
+        log.info("choosing SVD components on held-out curves (up to %d)", max_components)
         n_components, k_errors = _choose_components(z_runs, z_arch, g, rng, max_components)
     n_components = int(n_components)
+    log.info(
+        "fitting %s+%s+%s (k=%d) on %d runs of %d architectures",
+        compression,
+        model,
+        noise,
+        n_components,
+        curve_set.n_runs,
+        len(g.archs),
+    )
     comp = COMPRESSIONS[compression](n_components, **dict(compression_params or {})).fit(
         z_arch, rng
     )
@@ -426,6 +437,9 @@ def fit_surrogate(
 
     heldout = None
     if holdout_fraction > 0 and len(g.archs) >= 20:
+        log.info(
+            "held-out check: the same fit on %.0f %% fewer architectures", 100 * holdout_fraction
+        )
         heldout = _heldout_check(
             curve_set,
             sp,

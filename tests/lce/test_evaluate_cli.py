@@ -158,3 +158,17 @@ def test_curves_come_through_the_benchmark_api(synthetic_set_path) -> None:  # t
     assert by_name.archs == list(api.load_benchmark("synthetic").curve_set.archs)
     with pytest.raises(ValueError, match="not a tabular benchmark"):
         load_curves("mnist1d-surrogate")
+
+
+def test_evaluate_caps_the_training_curves_and_logs_with_verbose(set_path):
+    """--max-train-curves caps what LcSVR fits on (it used to fit on every training curve);
+    -v says what each step does through logging, -q keeps it quiet."""
+    args = ["lce", "evaluate", "--curves", str(set_path), "--methods", "lcsvr,last"]
+    args += ["--e-few", "4", "--max-curves", "10", "--max-train-curves", "12", "--json"]
+    res = CliRunner().invoke(main, ["-v", *args])
+    assert res.exit_code == 0, res.output
+    assert "INFO: lcsvr at E_few=4: fit on 12 curves, predict 10" in res.output
+    rows = json.loads(res.output[res.output.index("{") :])["results"]
+    assert {(r["n_train"], r["n_test"]) for r in rows} == {(12, 10)}
+    quiet = CliRunner().invoke(main, ["-q", *args])
+    assert quiet.exit_code == 0 and "INFO" not in quiet.output
