@@ -240,7 +240,11 @@ def plot_predictions(
     rows: list[EvalRow],
     path: str | os.PathLike[str],
 ) -> None:
-    """Predicted vs true target values (90 % intervals as bars), one panel per (E_few, method)."""
+    """Predicted vs true target values (90 % intervals as bars), one panel per (E_few, method).
+
+    Intervals are clipped to the metric's range (accuracies in [0, 1], losses >= 0): a Gaussian
+    interval of a method can reach beyond it, a value cannot. Every panel has the same square
+    axes over the truths and predictions, with the y = x diagonal."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -251,23 +255,31 @@ def plot_predictions(
     fig, axes = plt.subplots(
         len(e_few), len(methods), figsize=(3.2 * len(methods), 3.0 * len(e_few)), squeeze=False
     )
-    truths = np.concatenate([y for _, y in predictions.values()])
-    lo_all, hi_all = float(truths.min()), float(truths.max())
+    low, high = (0.0, 1.0) if data.metric.endswith("accuracy") else (0.0, np.inf)
+    shown = np.concatenate(
+        [np.concatenate([y, np.clip(p.mean, low, high)]) for p, y in predictions.values()]
+    )
+    pad = 0.03 * max(float(np.ptp(shown)), 1e-9)
+    lo_all, hi_all = float(shown.min()) - pad, float(shown.max()) + pad
     for i, e in enumerate(e_few):
         for j, name in enumerate(methods):
             pred, y = predictions[(name, e)]
-            lo, hi = pred.interval(0.9)
+            mean = np.clip(pred.mean, low, high)
+            lo, hi = (np.clip(v, low, high) for v in pred.interval(0.9))
             ax = axes[i, j]
             ax.errorbar(
                 y,
-                pred.mean,
-                yerr=[pred.mean - lo, hi - pred.mean],
+                mean,
+                yerr=[mean - lo, hi - mean],
                 fmt="o",
                 ms=2,
                 alpha=0.5,
                 elinewidth=0.5,
             )
             ax.plot([lo_all, hi_all], [lo_all, hi_all], "k--", lw=0.8)
+            ax.set_xlim(lo_all, hi_all)
+            ax.set_ylim(lo_all, hi_all)
+            ax.set_aspect("equal")
             row = next(r for r in rows if r.method == name and r.e_few == e)
             ax.set_title(
                 f"{name}, E_few={e}\nMAE {row.mae:.3g}  tau {row.kendall_tau:.2f}  "

@@ -172,3 +172,29 @@ def test_evaluate_caps_the_training_curves_and_logs_with_verbose(set_path):
     assert {(r["n_train"], r["n_test"]) for r in rows} == {(12, 10)}
     quiet = CliRunner().invoke(main, ["-q", *args])
     assert quiet.exit_code == 0 and "INFO" not in quiet.output
+
+
+def test_prediction_panels_stay_in_the_metric_range_on_equal_axes(tmp_path, monkeypatch):
+    """Wide normal intervals (reaching below 0 and above 1) are clipped to the accuracy range,
+    and every panel is square around the y = x diagonal."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from nas_sim.lce.evaluate import CurveData, EvalRow, plot_predictions
+    from nas_sim.lce.method import Prediction
+
+    y = np.linspace(0.5, 0.9, 8)
+    pred = Prediction(mean=y + 0.05, std=np.full(8, 0.5))
+    data = CurveData("t", "val_accuracy", np.tile(y, (5, 1)), ["a"] * 5)
+    row = EvalRow("m", 3, 10, 4, 8, 0.05, 0.5, 0.0, 0.9, 0.0, 0.0, 0)
+    kept = []
+    monkeypatch.setattr(plt, "close", lambda fig: kept.append(fig))
+    plot_predictions(data, {("m", 3): (pred, y)}, [row], tmp_path / "p.png")
+    ax = kept[0].axes[0]
+    lo, hi = ax.get_ylim()
+    assert ax.get_xlim() == (lo, hi) and 0.4 < lo < 0.5 and 0.9 < hi <= 1.0
+    segments = ax.collections[0].get_segments()  # the error bars
+    assert min(s[:, 1].min() for s in segments) >= 0.0
+    assert max(s[:, 1].max() for s in segments) <= 1.0
