@@ -61,7 +61,7 @@ class EvalRow:
 
 
 def _read_nlp_logs(folder: Path, metric: str) -> CurveData:
-    """Minimal NAS-Bench-NLP log reader (upstream-formats §2.5.1), used when the official importer
+    """Minimal NAS-Bench-NLP log reader (the released ``log_stats_model_*.json`` files), used when the official importer
     (``nas_sim.benchmarks.offline.importers.nlp_logs``) is not installed. Diverged runs are
     skipped. Architectures are identified by recipe id (isomorphic recipes are not merged)."""
     key = {"val_loss": "val_losses", "train_loss": "train_losses"}.get(metric)

@@ -248,6 +248,7 @@ def cross_validate(
     """K-fold over architectures; predictions are pooled over folds, then scored once."""
     from nas_sim.benchmarks.surrogate.model import fit_surrogate
 
+    fit_kwargs.setdefault("holdout_fraction", 0.0)  # the folds are the held-out check
     parts = []
     for f, test_mask in enumerate(architecture_folds(cs, space, n_folds, seed)):
         model = fit_surrogate(subset(cs, ~test_mask), space, seed=seed + f, **fit_kwargs)
@@ -272,6 +273,7 @@ def seed_vs_mean_test(
     """
     from nas_sim.benchmarks.surrogate.model import fit_surrogate
 
+    fit_kwargs.setdefault("holdout_fraction", 0.0)  # the folds are the held-out check
     g = group_runs(cs, space)
     obj = cs.objective
     first = np.zeros(cs.n_runs, bool)

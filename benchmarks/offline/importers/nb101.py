@@ -1,8 +1,7 @@
 """Import NAS-Bench-101 data (Ying et al. 2019): the official tfrecords and the NB111 curves.
 
 ``nasbench_full.tfrecord`` / ``nasbench_only108.tfrecord`` hold one record per (cell, epoch
-budget, repeat): a JSON array ``[module_hash, epochs, adjacency bits, ops, base64 ModelMetrics]``
-(upstream-formats.md §2.1.1). They are read here without TensorFlow, and every record's graph is
+budget, repeat): a JSON array ``[module_hash, epochs, adjacency bits, ops, base64 ModelMetrics]``. They are read here without TensorFlow, and every record's graph is
 checked against its hash.
 
 The tfrecords only hold accuracies at the halfway point and the end of each budget's schedule,

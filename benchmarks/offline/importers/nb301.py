@@ -1,7 +1,7 @@
 """Import NAS-Bench-301 training data (Siems et al. 2020) into a learning-curve set.
 
-The data is a folder of result JSONs, ``<root>/<optimizer>/results_<n>.json`` (upstream-formats.md
-§2.4.1), each with the architecture as a ConfigSpace dict (``optimized_hyperparamater_config``,
+The data is a folder of result JSONs, ``<root>/<optimizer>/results_<n>.json`` (the
+release's layout), each with the architecture as a ConfigSpace dict (``optimized_hyperparamater_config``,
 upstream's spelling) and per-epoch ``learning_curves`` in percent. As NAS-Bench-x11 does, curves
 shorter than ``max_epochs`` (98) are padded with their last value — counted in the report — and
 longer ones are cut (also counted). The test accuracy exists only for the final epoch.

@@ -1,7 +1,7 @@
 """Import NAS-Bench-NLP training logs (Klyuchnikov et al. 2020) into a learning-curve set.
 
 One ``log_stats_model_<recipe id>_<time>_<experiment id>.json`` per run (PTB single/multi-run or
-WikiText-2; upstream-formats.md §2.5.1). Losses are mean cross-entropy in nats and stay so; the
+WikiText-2, as released). Losses are mean cross-entropy in nats and stay so; the
 objective is ``val_loss`` (lower is better). Diverged or unfinished runs (``status`` other than
 "OK", NaN losses, fewer than ``max_epochs`` values) are skipped and listed in the report.
 """
