@@ -464,6 +464,13 @@ def surrogate() -> None:
     help="Leading epochs of a metric as extra features (x11 NLP: val_loss=3).",
 )
 @click.option("--seed", type=int, default=0, show_default=True)
+@click.option(
+    "--holdout",
+    type=click.FloatRange(0.0, 1.0, max_open=True),
+    default=0.2,
+    show_default=True,
+    help="Fraction of architectures held out to measure the worst over-prediction (0: skip).",
+)
 @shows_progress("fitting the surrogate")
 def fit_command(
     curve_set: Path,
@@ -476,6 +483,7 @@ def fit_command(
     members: int,
     extra: tuple[str, ...],
     seed: int,
+    holdout: float,
 ) -> None:
     """Fit a surrogate to CURVE_SET (.parquet) and write the artifact to --out."""
     from nas_sim.benchmarks.curve_set import CurveSetError, read_curve_set
@@ -500,6 +508,7 @@ def fit_command(
             extra_features=extra_spec or None,
             seed=seed,
             n_members=members,
+            holdout_fraction=holdout,
         )
         model.save(out)
     except (CurveSetError, SurrogateError, UnknownPluginError, ValueError) as exc:
@@ -508,6 +517,14 @@ def fit_command(
         f"fitted {compression}+{mean_model}+{noise} surrogate "
         f"(k={model.compression_.n_components}) on {cs.n_runs} runs; wrote {out}"
     )
+    held = model.info.get("heldout", {}).get("metrics", {}).get(model.objective)
+    if held:
+        click.echo(
+            f"held-out {model.objective} ({model.info['heldout']['n_architectures']} "
+            f"architectures): final MAE {held['mae_final']:.4g}, worst over-prediction "
+            f"{held['max_over_prediction_final']:.4g} (among the tenth predicted best "
+            f"{held['top_tenth_max_over_prediction_final']:.4g})"
+        )
 
 
 @surrogate.command("evaluate")
