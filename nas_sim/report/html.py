@@ -178,7 +178,7 @@ def _wilcoxon_matrix(setting: dict[str, Any], tests: list[dict[str, Any]]) -> st
 def _lce_table(rows: list[dict[str, Any]]) -> str:
     head = (
         "<table><tr><th class='l'>base</th><th class='l'>variant</th><th>final (mean ± s.e.)"
-        "</th><th>vs base</th><th>p vs base</th><th>epochs trained</th><th>full trainings"
+        "</th><th>vs base</th><th>p vs base<br><small>Wilcoxon, uncorrected</small></th><th>epochs trained</th><th>full trainings"
         "</th><th>runs started</th><th>n</th></tr>"
     )
     body = []
