@@ -17,6 +17,17 @@ log = logging.getLogger("nas_sim")
 
 #: set by ``nas-sim -q``: no progress bars either
 QUIET = {"value": False}
+#: the open bars, innermost last: library code reports counts with :func:`tick` without
+#: knowing whether (or how) a command shows them
+_open: list[Callable[[int, int | None, str | None], None]] = []
+
+
+def tick(done: int, total: int | None = None, what: str | None = None) -> None:
+    """Library code's progress report: ``done`` of ``total`` (None: unknown) units of ``what``.
+    Moves the innermost open bar, if a command opened one; logs at DEBUG level."""
+    log.debug("%s: %d of %s", what or "progress", done, "?" if total is None else total)
+    if _open:
+        _open[-1](done, total, what)
 
 
 def configure_logging(verbose: int, quiet: bool) -> None:
@@ -72,7 +83,15 @@ def steps(
                 bar.update(task, description=description)
             bar.advance(task, n)
 
-        yield advance
+        def on_tick(done: int, of: int | None, what: str | None) -> None:
+            label = description if what is None else f"{description}: {what}"
+            bar.update(task, completed=done, total=of, description=label)
+
+        _open.append(on_tick)
+        try:
+            yield advance
+        finally:
+            _open.remove(on_tick)
 
 
 def shows_progress(description: str) -> Callable[[Callable[..., None]], Callable[..., None]]:

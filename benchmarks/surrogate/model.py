@@ -34,7 +34,7 @@ from nas_sim.benchmarks.surrogate.compression import (
 from nas_sim.benchmarks.surrogate.mean_model import BaggedEnsemble
 from nas_sim.benchmarks.surrogate.noise import NOISE_MODELS
 from nas_sim.learning_curve import METRICS
-from nas_sim.progress import log
+from nas_sim.progress import log, tick
 from nas_sim.search_space import Architecture, InvalidArchitectureError, SearchSpace
 
 Array = NDArray[np.float64]
@@ -437,6 +437,7 @@ def fit_surrogate(
 
     heldout = None
     if holdout_fraction > 0 and len(g.archs) >= 20:
+        tick(0, None, "held-out check")
         log.info(
             "held-out check: the same fit on %.0f %% fewer architectures", 100 * holdout_fraction
         )

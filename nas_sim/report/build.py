@@ -10,6 +10,7 @@ from typing import Any
 import numpy as np
 
 from nas_sim import registry
+from nas_sim.progress import tick
 from nas_sim.report import figures
 from nas_sim.report.data import load_suite_data
 from nas_sim.report.stats import (
@@ -143,6 +144,7 @@ def build_report(
     if with_figures:
         colors = figures.label_colors(all_labels)
         for i, s in enumerate(settings):
+            tick(i, len(settings), f"figures of {s.name}")
             report.figures[f"anytime-{i}"] = figures.anytime_figure(s, colors)
             lce = figures.lce_figure(s, colors)
             if lce is not None:

@@ -60,3 +60,25 @@ def test_python_dash_m_nas_sim_is_the_cli() -> None:
     )
     assert proc.returncode == 0, proc.stderr
     assert "rea" in proc.stdout.split()
+
+
+def test_library_ticks_move_the_innermost_open_bar_and_log_at_debug(caplog) -> None:  # type: ignore[no-untyped-def]
+    """Library code reports counts with tick(); a command's bar (when shown) follows them, and
+    `-vv` logs them."""
+    import logging
+
+    from nas_sim import progress
+
+    seen: list[tuple[int, int | None, str | None]] = []
+    progress._open.append(lambda d, t, w: seen.append((d, t, w)))
+    try:
+        with caplog.at_level(logging.DEBUG, logger="nas_sim"):
+            logging.getLogger("nas_sim").propagate = True
+            progress.tick(3, 10, "logs read")
+    finally:
+        progress._open.pop()
+    assert seen == [(3, 10, "logs read")]
+    assert "logs read: 3 of 10" in caplog.text
+    with progress.steps("x", None, quiet=True):
+        assert len(progress._open) == 1
+    assert progress._open == []

@@ -26,6 +26,7 @@ from nas_sim.benchmarks.curve_set import CurveSet, CurveSetError
 from nas_sim.benchmarks.offline.importers.report import DataImportError, ImportReport
 from nas_sim.benchmarks.offline.importers.tfrecord import as_double, parse_fields, read_records
 from nas_sim.benchmarks.spaces.nb101 import NB101Space, NB101Spec, graph_hash
+from nas_sim.progress import tick
 from nas_sim.search_space import InvalidArchitectureError
 
 BUDGETS = (4, 12, 36, 108)
@@ -119,6 +120,8 @@ def read_nb101_tfrecord(path: str | os.PathLike[str]) -> Iterator[NB101Record]:
     path = Path(path)
     checked: set[str] = set()
     for i, payload in enumerate(read_records(path)):
+        if i % 1000 == 0:
+            tick(i, None, "records read")  # a tfrecord does not say how many it holds
         rec = parse_payload(payload, f"{path.name} record {i}", check_hash=False)
         if rec.module_hash not in checked:
             parse_payload(payload, f"{path.name} record {i}", check_hash=True)
@@ -267,9 +270,10 @@ def import_nb111(
     }
     extra: dict[int, list[float]] = {b: [] for b in BUDGETS}
     hashes, dropped_zero = [], 0
-    for h, rep, f in files:
+    for i, (h, rep, f) in enumerate(files):
         name = str(f.relative_to(root))
         report.n_read += 1
+        tick(i + 1, len(files), "result files read")
         try:
             if h not in fixed:
                 raise DataImportError(f"{name}: hash {h} is not in {Path(tfrecord).name}")

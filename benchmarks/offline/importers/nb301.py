@@ -22,6 +22,7 @@ import numpy as np
 from nas_sim.benchmarks.curve_set import CurveSet, CurveSetError
 from nas_sim.benchmarks.offline.importers.report import DataImportError, ImportReport
 from nas_sim.benchmarks.spaces.darts import DartsSpace, from_config
+from nas_sim.progress import tick
 from nas_sim.search_space import InvalidArchitectureError
 
 CONFIG_FIELD = "optimized_hyperparamater_config"  # sic
@@ -75,9 +76,10 @@ def import_nb301(
     rows: dict[str, list[np.ndarray]] = {}
     test, times, optimizer, names = [], [], [], []
     padded = cut = 0
-    for f in files:
+    for i, f in enumerate(files):
         name = str(f.relative_to(root))
         report.n_read += 1
+        tick(i + 1, len(files), "result files read")
         try:
             data = _read(f, root)
             arch = from_config(data[CONFIG_FIELD])  # type: ignore[arg-type]

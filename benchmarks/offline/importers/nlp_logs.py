@@ -19,6 +19,7 @@ import numpy as np
 from nas_sim.benchmarks.curve_set import CurveSet, CurveSetError
 from nas_sim.benchmarks.offline.importers.report import DataImportError, ImportReport
 from nas_sim.benchmarks.spaces.nlp import NLP11_MAX_NODES, NLPSpace
+from nas_sim.progress import tick
 from nas_sim.search_space import InvalidArchitectureError
 
 _CURVES = {"train_losses": "train_loss", "val_losses": "val_loss", "test_losses": "test_loss"}
@@ -81,8 +82,9 @@ def import_nlp_logs(
     report = ImportReport("nlp", str(path))
     space = NLPSpace()
     parsed: list[tuple[Path, dict[str, object]]] = []
-    for f in files:
+    for i, f in enumerate(files):
         report.n_read += 1
+        tick(i + 1, len(files), "logs read")
         try:
             parsed.append((f, _read_log(f)))
         except DataImportError as exc:
