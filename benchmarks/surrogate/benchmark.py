@@ -268,8 +268,9 @@ class SurrogateBenchmark(Benchmark):
                 f"; on {self.model.info['heldout']['n_architectures']} held-out classes the final "
                 f"MAE is {held['mae_final']:.4f} and the worst over-prediction among the tenth "
                 f"predicted best is {held['top_tenth_max_over_prediction_final']:.4f} "
-                f"(over all held-out classes {held['max_over_prediction_final']:.4f}), so regrets "
-                "smaller than that are within the surrogate's error"
+                f"(over all held-out classes {held['max_over_prediction_final']:.4f}), so "
+                "regrets below about "
+                f"{held['top_tenth_max_over_prediction_final']:.2f} are within the surrogate's error"
             )
         return text
 
