@@ -167,10 +167,14 @@ def score(p: Predictions) -> dict[str, Any]:
     return out
 
 
-def final_errors(model: SurrogateModel, test_set: CurveSet) -> dict[str, dict[str, float]]:
+def final_errors(
+    model: SurrogateModel, test_set: CurveSet, *, extra: Array | None = None
+) -> dict[str, dict[str, float]]:
     """Noiseless final-epoch errors on held-out architectures, per metric: ``mae_final`` and
     ``max_over_prediction_final`` (max of predicted − true, true = the mean over seeds), and the
-    same maximum over the tenth of architectures predicted best."""
+    same maximum over the tenth of architectures predicted best. Extra features named by metric
+    are read from the test curves; caller-given ones come in ``extra`` (shape ``(n_runs,
+    n_extra)``)."""
     g = group_runs(test_set, model.space)
     spec = model.feature_spec
     ex = None
@@ -178,6 +182,8 @@ def final_errors(model: SurrogateModel, test_set: CurveSet) -> dict[str, dict[st
         ex = np.hstack(
             [arch_means(test_set.metrics[m][:, :k], g) for m, k in spec.extra_metrics.items()]
         )
+    elif extra is not None:
+        ex = arch_means(np.asarray(extra, dtype=np.float64), g)
     pred = model.predict_mean(model.features(g.archs, ex))
     out = {}
     for m in model.metrics:

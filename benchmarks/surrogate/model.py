@@ -517,22 +517,17 @@ def _heldout_check(
     held[rng.choice(len(g.archs), n_held, replace=False)] = True
     test_runs = held[g.run_arch]
     extra = fit_kwargs.pop("extra_features")
-    if extra is not None and not isinstance(extra, Mapping):
-        extra = np.asarray(extra)[~test_runs]
+    given = extra is not None and not isinstance(extra, Mapping)  # an array aligned with runs
     part = fit_surrogate(
         subset(curve_set, ~test_runs),
         sp,
         seed=seed,
         holdout_fraction=0.0,
-        extra_features=extra,
+        extra_features=np.asarray(extra)[~test_runs] if given else extra,
         **fit_kwargs,
     )
-    test = subset(curve_set, test_runs)
-    errors = (
-        final_errors(part, test)
-        if not part.feature_spec.n_extra or part.feature_spec.extra_metrics
-        else {}
-    )
+    test_extra = np.asarray(extra, dtype=np.float64)[test_runs] if given else None
+    errors = final_errors(part, subset(curve_set, test_runs), extra=test_extra)
     return {"fraction": float(fraction), "n_architectures": int(n_held), "metrics": errors}
 
 

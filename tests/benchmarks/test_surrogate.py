@@ -490,3 +490,14 @@ def test_shipped_mnist1d_surrogate_predicts_within_its_training_data() -> None:
     assert held["top_tenth_max_over_prediction_final"] < 0.1  # measured 0.089
     text = b.describe()["best_known_method"]
     assert "clipped to the training runs' range" in text and "held-out" in text
+
+
+def test_held_out_check_works_with_caller_given_extra_features(synth) -> None:  # type: ignore[no-untyped-def]
+    """Extra features given as an array aligned with the runs (NB111's recipe) reach the
+    held-out architectures too."""
+    extra = synth.metrics["val_accuracy"][:, :2]
+    m = fit_surrogate(
+        synth, "nb201", noise="std", n_components=3, extra_features=extra, model_params=FAST
+    )
+    held = m.info["heldout"]["metrics"]["val_accuracy"]
+    assert held["mae_final"] > 0 and np.isfinite(held["max_over_prediction_final"])
