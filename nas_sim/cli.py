@@ -29,12 +29,12 @@ def _load_plugins(plugins: tuple[str, ...]) -> None:
             raise NasSimError(str(exc)) from exc
 
 
-def _parse_params(params: tuple[str, ...]) -> dict[str, Any]:
+def _parse_params(params: tuple[str, ...], option: str = "--param") -> dict[str, Any]:
     out: dict[str, Any] = {}
     for p in params:
         key, sep, raw = p.partition("=")
         if not sep or not key:
-            raise NasSimError(f"--param expects KEY=VALUE, got {p!r}")
+            raise NasSimError(f"{option} expects KEY=VALUE, got {p!r}")
         try:
             out[key] = json.loads(raw)
         except json.JSONDecodeError:
@@ -61,8 +61,13 @@ class RegistryOption(click.Option):
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="nas-sim")
-def main() -> None:
+@click.option("-v", "--verbose", count=True, help="Say what long commands do (-vv: debug).")
+@click.option("-q", "--quiet", is_flag=True, help="Only errors: no progress bars or warnings.")
+def main(verbose: int, quiet: bool) -> None:
     """Simulate neural architecture search on benchmarks with full learning curves."""
+    from nas_sim.progress import configure_logging
+
+    configure_logging(verbose, quiet)
 
 
 @main.command()
@@ -129,6 +134,18 @@ def main() -> None:
     help="Compose the optimizer with this registered LCE method ({names}) through --wrapper.",
 )
 @click.option(
+    "--lce-param",
+    multiple=True,
+    metavar="KEY=VALUE",
+    help="With --lce: a parameter of the LCE method (JSON value), repeatable.",
+)
+@click.option(
+    "--lce-method-defaults",
+    is_flag=True,
+    help="With --lce: the method's own defaults (WPM: Domhan's 100 walkers x 2,500 steps) "
+    "instead of the wrapper's affordable ones.",
+)
+@click.option(
     "--e-few",
     type=click.IntRange(min=1),
     default=None,
@@ -169,6 +186,8 @@ def run(
     out: Path | None,
     plugin: tuple[str, ...],
     lce_method: str | None,
+    lce_param: tuple[str, ...],
+    lce_method_defaults: bool,
     e_few: int | None,
     top_fraction: float | None,
     lce_target_epoch: int | None,
@@ -185,13 +204,22 @@ def run(
         if lce_method is not None and e_few is None:
             raise ValueError("--lce needs --e-few (epochs of partial training)")
         if lce_method is None and (
-            e_few is not None or top_fraction is not None or lce_target_epoch is not None
+            e_few is not None
+            or top_fraction is not None
+            or lce_target_epoch is not None
+            or lce_param
+            or lce_method_defaults
         ):
-            raise ValueError("--e-few, --top-fraction and --lce-target-epoch need --lce METHOD")
+            raise ValueError(
+                "--e-few, --top-fraction, --lce-target-epoch, --lce-param and "
+                "--lce-method-defaults need --lce METHOD"
+            )
         opt = api.make_optimizer(
             optimizer,
             _parse_params(param),
             lce=lce_method,
+            lce_params=_parse_params(lce_param, "--lce-param") or None,
+            lce_defaults="method" if lce_method_defaults else "wrapper",
             e_few=e_few,
             wrapper=wrapper,
             wrapper_options=None
@@ -233,8 +261,20 @@ def run(
     summary.update(benchmark=bench.name, optimizer=opt.name, seed=seed, objective=bench.objective)
     if as_json:
         click.echo(json.dumps(summary, indent=2, sort_keys=True))
-        return
-    _print_summary(summary, bench.test_metric, out)
+    else:
+        _print_summary(summary, bench.test_metric, out)
+    if out is None and not as_json:
+        # the summary alone is not the result: say how to keep the file `plot` and `report` read
+        suggested = f"results/{_slug(opt.name)}-{_slug(Path(bench.name).stem)}-seed{seed}.json"
+        click.echo(
+            f"result not saved: rerun with --out {suggested} to keep the result file "
+            "(trajectory, configuration, versions)",
+            err=True,
+        )
+
+
+def _slug(text: str) -> str:
+    return "".join(c if c.isalnum() or c in "-_." else "-" for c in text) or "run"
 
 
 def _progress(disabled: bool) -> Any:
@@ -268,12 +308,8 @@ def _fmt(v: Any) -> str:
 
 
 def _print_summary(s: dict[str, Any], test_metric: str, out: Path | None) -> None:
-    from rich.console import Console
-    from rich.table import Table
+    from nas_sim.tables import print_table
 
-    t = Table(title=f"{s['optimizer']} on {s['benchmark']} (seed {s['seed']})", show_header=False)
-    t.add_column("what", no_wrap=True)
-    t.add_column("value", overflow="fold")  # arch strings are long; never truncate them
     rows = [
         ("incumbent", s["incumbent"]),
         (f"incumbent {s['objective']}", s["incumbent_val"]),
@@ -284,9 +320,8 @@ def _print_summary(s: dict[str, Any], test_metric: str, out: Path | None) -> Non
         ("jobs / runs / full trainings", f"{s['jobs']} / {s['runs']} / {s['full_trainings']}"),
         ("epochs trained", s["epochs_trained"]),
     ]
-    for k, v in rows:
-        t.add_row(k, _fmt(v))
-    Console().print(t)
+    title = f"{s['optimizer']} on {s['benchmark']} (seed {s['seed']})"
+    print_table(title, ("what", "value"), rows, short=_fmt, header=False)
     if out is not None:
         click.echo(f"result written to {out}")
 
@@ -308,10 +343,22 @@ def list_plugins(kind: str | None, plugin: tuple[str, ...], as_json: bool) -> No
         click.echo(json.dumps(found, indent=2))
     elif kind is not None:
         for name in found[kinds[0]]:
-            click.echo(name)
+            click.echo(name + _needs(kinds[0], name))
     else:
         for k, names in found.items():
-            click.echo(f"{k} ({registry.KINDS[k]}): {', '.join(names) or '-'}")
+            shown = [n + _needs(k, n) for n in names]
+            click.echo(f"{k} ({registry.KINDS[k]}): {', '.join(shown) or '-'}")
+
+
+def _needs(kind: str, name: str) -> str:
+    """`` (needs path)`` for factories that cannot be built from the name alone."""
+    if kind != "benchmark":
+        return ""
+    try:
+        needs = registry.required_arguments(kind, name)
+    except registry.PluginError:
+        return ""
+    return f" (needs {', '.join(needs)}: pass the file itself)" if needs else ""
 
 
 @main.group()

@@ -21,7 +21,7 @@ class RegularizedEvolution(Optimizer):
     samples ``sample_size`` members of the population *with replacement* (as NASLib and
     NAS-Bench-x11 do), takes the best as parent and trains one mutation of it. Finished children
     join the population and the oldest member leaves (aging). Defaults follow NAS-Bench-x11
-    (population 20, sample 10, one mutation; upstream-formats.md §4.1).
+    (population 20, sample 10, one mutation; NAS-Bench-x11's experiments).
 
     Runs the LCE framework stopped early are not added to the population (x11: only promoted
     children join it). With several workers the population is whatever has finished so far; while

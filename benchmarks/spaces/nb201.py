@@ -3,7 +3,7 @@
 A cell is a 4-node DAG with one of five ops on each of its six edges. We hold an architecture as a
 tuple of six op indices into :data:`OPS`, in *arch-string* edge order
 ``(0→1), (0→2), (1→2), (0→3), (1→3), (2→3)``. NASLib's ``op_indices`` use another edge order and
-another op order; :func:`from_naslib` / :func:`to_naslib` convert (upstream-formats.md §1.2.3).
+another op order; :func:`from_naslib` / :func:`to_naslib` convert.
 """
 
 from __future__ import annotations
@@ -92,7 +92,7 @@ def _index(arch: Arch201) -> int:
 class NB201Space(SearchSpace[Arch201]):
     """NAS-Bench-201 (Dong & Yang 2020, "NAS-Bench-201: Extending the Scope of Reproducible NAS").
 
-    Sampling, mutation and neighbourhood follow NASLib (upstream-formats.md §1.2.5): six i.i.d. ops;
+    Sampling, mutation and neighbourhood follow NASLib: six i.i.d. ops;
     mutation changes one edge to a different op (the child always differs); the neighbourhood is all
     24 single-edge changes, shuffled.
 
@@ -107,8 +107,7 @@ class NB201Space(SearchSpace[Arch201]):
       with published numbers.
     - ``categorical`` (6): the raw op indices, string order.
     - ``nb211`` (6): NAS-Bench-x11's NB211 surrogate input (``encode_nb201``): op indices in string
-      order into x11's op list ``avg_pool_3x3, nor_conv_1x1, nor_conv_3x3, none, skip_connect``
-      (upstream-formats.md §1.2.3).
+      order into x11's op list ``avg_pool_3x3, nor_conv_1x1, nor_conv_3x3, none, skip_connect``.
     """
 
     name = "nb201"

@@ -43,6 +43,8 @@ class SurrogateBenchmark(Benchmark):
         self.model = model
         self.name = name
         self.noise = bool(noise)
+        #: the artifact directory, when loaded from one
+        self.path: Path | None = None
         self._row_of: dict[Architecture, int] = {}
         self._keys: list[str] = []
         self._z: list[Array] = []  # blocks of noiseless joint curves
@@ -59,6 +61,7 @@ class SurrogateBenchmark(Benchmark):
         from nas_sim.benchmarks.surrogate.artifact import MANIFEST, load_surrogate
 
         bench = cls(load_surrogate(path), name=name or str(path), noise=noise)
+        bench.path = Path(path)
         # the manifest holds the SHA-256 of every artifact file, so its own hash names them all
         bench.data_sha256 = hashlib.sha256((Path(path) / MANIFEST).read_bytes()).hexdigest()
         return bench
@@ -233,9 +236,52 @@ class SurrogateBenchmark(Benchmark):
             test=float(m[self.test_metric][i, -1]),
         )
 
+    @property
+    def training_final_range(self) -> dict[str, tuple[float, float]] | None:
+        r = self.model.metric_range_
+        if r is None:
+            return None
+        e = self.max_epochs
+        return {
+            m: (float(r[0, (i + 1) * e - 1]), float(r[1, (i + 1) * e - 1]))
+            for i, m in enumerate(self.metrics)
+        }
+
+    def best_known_method(self) -> str:
+        """How :attr:`best_known` was obtained, in words (for ``nas-sim benchmarks info``)."""
+        if not self._finite or self.test_metric not in self.metrics:
+            return "none: the space is too large to predict every class"
+        n = len(cast(Any, self.space).unique_architectures())
+        text = f"the best of all {n} classes by noiseless predicted final {self.test_metric}"
+        rng = self.training_final_range
+        if rng is None:
+            return (
+                text + " (a format-1 artifact: predictions are not clipped to the training range)"
+            )
+        lo, hi = rng[self.test_metric]
+        text += (
+            f"; every prediction is clipped to the training runs' range (final: {lo:.4g}–{hi:.4g})"
+        )
+        held = self.model.info.get("heldout", {}).get("metrics", {}).get(self.test_metric)
+        if held:
+            text += (
+                f"; on {self.model.info['heldout']['n_architectures']} held-out classes the final "
+                f"MAE is {held['mae_final']:.4f} and the worst over-prediction among the tenth "
+                f"predicted best is {held['top_tenth_max_over_prediction_final']:.4f} "
+                f"(over all held-out classes {held['max_over_prediction_final']:.4f}), so "
+                "regrets below about "
+                f"{held['top_tenth_max_over_prediction_final']:.2f} are within the surrogate's error"
+            )
+        return text
+
     def describe(self) -> dict[str, object]:
         info = super().describe()
-        info.update(kind="surrogate", noise=self.noise, model=self.model.describe())
+        info.update(
+            kind="surrogate",
+            noise=self.noise,
+            best_known_method=self.best_known_method(),
+            model=self.model.describe(),
+        )
         return info
 
     def freeze(self, n_classes: int | None = None, subset_seed: int = 1) -> CurveSet:

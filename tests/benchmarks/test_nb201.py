@@ -1,4 +1,4 @@
-"""NB201 space against upstream-formats.md §1.2 test vectors."""
+"""NB201 space against NASLib's and NAS-Bench-201's published test vectors."""
 
 from __future__ import annotations
 

@@ -136,6 +136,28 @@ def test_benchmarks_list_and_info(synthetic_set_path) -> None:  # type: ignore[n
     assert info["space"] == "nb201" and info["max_epochs"] == 12 and info["architectures"] == 200
 
 
+def test_factories_that_need_a_path_say_so() -> None:
+    """`list` marks the factories that need a path, and `benchmarks info` on their bare name
+    says what to give instead of crashing with a TypeError."""
+    lines = invoke("list", "benchmark").output.splitlines()  # type: ignore[attr-defined]
+    assert "tabular (needs path: pass the file itself)" in lines
+    assert "mnist1d" in lines  # built without arguments: no note
+    for name in ("tabular", "surrogate"):
+        res = CliRunner().invoke(main, ["benchmarks", "info", name])
+        assert res.exit_code != 0 and not isinstance(res.exception, TypeError)
+        assert f"benchmark {name!r} is a factory that needs path" in res.output
+
+
+def test_surrogate_commands_accept_registered_surrogate_names() -> None:
+    """The name `run --benchmark` accepts works for `surrogate info` too; a non-surrogate name
+    gets a one-line error."""
+    res = invoke("surrogate", "info", "mnist1d-surrogate", "--json")
+    info = json.loads(res.output)  # type: ignore[attr-defined]
+    assert info["space"] == "nb201" and info["heldout"]["fraction"] == 0.2
+    res = CliRunner().invoke(main, ["surrogate", "info", "synthetic"])
+    assert res.exit_code == 1 and "'synthetic' is not a surrogate" in res.output
+
+
 def test_plot_writes_png_and_skips_bad_files(synthetic_benchmark, tmp_path) -> None:  # type: ignore[no-untyped-def]
     from nas_sim.results import save_result
 
@@ -182,8 +204,8 @@ def test_list_is_driven_by_the_registry() -> None:
     assert json.loads(out) == {kind: registry.names(kind) for kind in registry.KINDS}
     for kind in registry.KINDS:
         for spelling in (kind, f"{kind}s"):
-            listed = invoke("list", spelling).output.split()  # type: ignore[attr-defined]
-            assert listed == registry.names(kind)
+            out = invoke("list", spelling).output  # type: ignore[attr-defined]
+            assert [line.split()[0] for line in out.splitlines()] == registry.names(kind)
     res = CliRunner().invoke(main, ["list", "widgets"])
     assert res.exit_code == 2 and "optimizer" in res.output
 
