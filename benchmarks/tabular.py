@@ -101,7 +101,7 @@ class TabularBenchmark(Benchmark):
         return rows
 
     def curve(self, arch: Architecture, run_seed: int) -> LearningCurve:
-        rows = self.rows_of(arch)
+        rows = self._cache.get(arch) or self.rows_of(arch)
         row = rows[run_seed % len(rows)]
         c = self._curves[row]
         if c is None:

@@ -52,6 +52,7 @@ class LearningCurve:
     # (the difference of two doubles is the same double either way).
     _cumulative: list[float] = field(init=False, repr=False, compare=False)
     _observable: tuple[str, ...] = field(init=False, repr=False, compare=False)
+    _lists: dict[str, list[float]] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         cum = np.concatenate(([0.0], np.cumsum(self.epoch_time_s)))
@@ -59,6 +60,7 @@ class LearningCurve:
         object.__setattr__(self, "_cumulative", cum.tolist())
         observable = tuple(k for k in self.values if k.startswith(OBSERVABLE_PREFIXES))
         object.__setattr__(self, "_observable", observable)
+        object.__setattr__(self, "_lists", {})
 
     @property
     def max_epochs(self) -> int:
@@ -76,6 +78,16 @@ class LearningCurve:
         """Seconds to train from ``from_epoch`` to ``to_epoch`` (epochs counted from 0)."""
         cum = self._cumulative
         return cum[to_epoch] - cum[from_epoch]
+
+    def value_at(self, metric: str, epochs: int) -> float:
+        """``metric`` after ``epochs`` epochs (1-based), as a Python float.
+
+        The simulator reads one value per job; the metric's values are converted to a list on
+        first use (a list index costs a fifth of numpy's scalar indexing plus ``float``)."""
+        values = self._lists.get(metric)
+        if values is None:
+            values = self._lists[metric] = self[metric].tolist()
+        return values[epochs - 1]
 
     def observed(self, to_epoch: int) -> ObservedCurve:
         """The first ``to_epoch`` values of every observable (non-test) metric."""

@@ -156,6 +156,12 @@ class NB201Space(SearchSpace[Arch201]):
         return f"|{o[0]}~0|+|{o[1]}~0|{o[2]}~1|+|{o[3]}~0|{o[4]}~1|{o[5]}~2|"
 
     def validate(self, arch: Arch201) -> None:
+        # the common case first, cheaply: a tuple of six plain ints in [0, 5)
+        if type(arch) is tuple and len(arch) == N_EDGES:
+            a, b, c, d, e, f = arch
+            if type(a) is type(b) is type(c) is type(d) is type(e) is type(f) is int:
+                if min(arch) >= 0 and max(arch) < N_OPS:
+                    return
         if (
             not isinstance(arch, tuple)
             or len(arch) != N_EDGES
