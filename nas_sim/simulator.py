@@ -22,17 +22,15 @@ import heapq
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any
 
 from nas_sim.benchmark import Benchmark
 from nas_sim.budget import Budget, parse_budget
+from nas_sim.defaults import OVERHEAD_MODES, OverheadMode
 from nas_sim.learning_curve import LearningCurve
 from nas_sim.optimizer import Optimizer, Problem, Request, Result
 from nas_sim.search_space import Architecture
 from nas_sim.seeding import generators, mixer
-
-OverheadMode = Literal["none", "measured", "modeled"]
-OVERHEAD_MODES: tuple[str, ...] = ("none", "measured", "modeled")
 
 
 class SimulationError(RuntimeError):

@@ -66,20 +66,27 @@ def from_naslib(op_indices: tuple[int, ...] | list[int]) -> Arch201:
 def unique_string(arch: Arch201) -> str:
     """NATS-Bench ``to_unique_str(consider_zero=True)``: equal iff the cells are isomorphic."""
     nodes = ["0"]
-    for target in (1, 2, 3):
+    for inputs in _INPUTS:
         terms = []
-        for pos, (src, dst) in enumerate(EDGES):
-            if dst != target:
-                continue
-            op, source = OPS[arch[pos]], nodes[src]
-            if op == "none" or source == "#":
+        for pos, src in inputs:
+            op, source = arch[pos], nodes[src]
+            if op == _NONE or source == "#":
                 terms.append("#")
-            elif op == "skip_connect":
+            elif op == _SKIP:
                 terms.append(source)
             else:
-                terms.append(f"({source})@{op}")
+                terms.append(f"({source})@{OPS[op]}")
         nodes.append("+".join(sorted(terms)))
     return nodes[3]
+
+
+# (edge position, source node) of the inputs of nodes 1, 2 and 3, and two op indices:
+# unique_string runs over all 15,625 cells when the class table is first built
+_INPUTS = tuple(
+    tuple((pos, src) for pos, (src, dst) in enumerate(EDGES) if dst == target)
+    for target in (1, 2, 3)
+)
+_NONE, _SKIP = OPS.index("none"), OPS.index("skip_connect")
 
 
 def _index(arch: Arch201) -> int:
