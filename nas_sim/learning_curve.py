@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 from numpy.typing import NDArray
@@ -45,22 +46,28 @@ class LearningCurve:
 
     values: Mapping[str, NDArray[np.float64]]
     epoch_time_s: NDArray[np.float64]
-    # Cumulative training time, so that a job's cost is one subtraction (computed once per run).
-    cumulative_time_s: NDArray[np.float64] = field(init=False, repr=False, compare=False)
-    # The same as Python floats, and the observable metrics' names: the simulator reads both for
-    # every job, and a list index plus a float subtraction cost a third of numpy's scalar path
-    # (the difference of two doubles is the same double either way).
-    _cumulative: list[float] = field(init=False, repr=False, compare=False)
-    _observable: tuple[str, ...] = field(init=False, repr=False, compare=False)
-    _lists: dict[str, list[float]] = field(init=False, repr=False, compare=False)
 
-    def __post_init__(self) -> None:
-        cum = np.concatenate(([0.0], np.cumsum(self.epoch_time_s)))
-        object.__setattr__(self, "cumulative_time_s", cum)
-        object.__setattr__(self, "_cumulative", cum.tolist())
-        observable = tuple(k for k in self.values if k.startswith(OBSERVABLE_PREFIXES))
-        object.__setattr__(self, "_observable", observable)
-        object.__setattr__(self, "_lists", {})
+    # Derived on first use (cached_property writes the instance dict, which a frozen dataclass
+    # allows): a surrogate builds a hundred thousand curves in one batch, most of which are
+    # never simulated, and computing these eagerly was half of the batch's time.
+    @cached_property
+    def cumulative_time_s(self) -> NDArray[np.float64]:
+        """Cumulative training time, so that a job's cost is one subtraction."""
+        return np.concatenate(([0.0], np.cumsum(self.epoch_time_s)))
+
+    @cached_property
+    def _cumulative(self) -> list[float]:
+        # as Python floats: the simulator reads two per job, and a list index plus a float
+        # subtraction cost a third of numpy's scalar path (the same double either way)
+        return self.cumulative_time_s.tolist()  # type: ignore[no-any-return]
+
+    @cached_property
+    def _observable(self) -> tuple[str, ...]:
+        return tuple(k for k in self.values if k.startswith(OBSERVABLE_PREFIXES))
+
+    @cached_property
+    def _lists(self) -> dict[str, list[float]]:
+        return {}
 
     @property
     def max_epochs(self) -> int:

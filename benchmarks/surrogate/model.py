@@ -211,14 +211,22 @@ class SurrogateModel:
     def noise_sigma(self, x: Array) -> Array | None:
         return self.noise_.sigma(self.check_features(x))
 
-    def to_metrics(self, z: Array) -> dict[str, Array]:
-        """Joint standardised curves → per-metric curves in their units, clipped to range."""
-        y = z * np.repeat(self.scale_, self.max_epochs) + self.offset_
-        out = {}
+    def to_metrics(self, z: Array, out: Array | None = None) -> dict[str, Array]:
+        """Joint standardised curves → per-metric curves in their units, clipped to range.
+
+        With ``out`` (shaped like ``z``) the joint curves are written there and the metrics are
+        views of it (a batch sampler fills one array chunk by chunk)."""
+        y = np.multiply(z, np.repeat(self.scale_, self.max_epochs), out=out)
+        y += self.offset_
+        metrics = {}
         for i, m in enumerate(self.metrics):
             block = y[..., i * self.max_epochs : (i + 1) * self.max_epochs]
-            out[m] = np.clip(block, 0.0, 1.0) if m.endswith("accuracy") else np.maximum(block, 0.0)
-        return out
+            if m.endswith("accuracy"):
+                np.clip(block, 0.0, 1.0, out=block)
+            else:
+                np.maximum(block, 0.0, out=block)
+            metrics[m] = block
+        return metrics
 
     def to_metrics_torch(self, z: Any) -> dict[str, Any]:
         import torch
