@@ -234,7 +234,6 @@ class GaussianKDENoise:
         return None
 
     def sample_np(self, seeds: Array, sigma: Any = None) -> Array:
-        n = len(seeds)
         idx = np.minimum(
             (uniforms_np(seeds, _STREAM_INDEX, 1)[:, 0] * len(self.residuals_)).astype(np.int64),
             len(self.residuals_) - 1,
