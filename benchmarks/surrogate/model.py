@@ -242,25 +242,34 @@ class SurrogateModel:
     def noise_sigma(self, x: Array) -> Array | None:
         return self.noise_.sigma(self.check_features(x))
 
-    def to_metrics(self, z: Array) -> dict[str, Array]:
+    def to_metrics(self, z: Array, out: Array | None = None) -> dict[str, Array]:
         """Joint standardised curves → per-metric curves in their units, clipped to the metric's
-        range (accuracies in [0, 1], losses >= 0) and to the per-epoch range of the training runs."""
-        y = z * np.repeat(self.scale_, self.max_epochs) + self.offset_
-        out = {}
+        range (accuracies in [0, 1], losses >= 0) and to the per-epoch range of the training runs.
+
+        With ``out`` (shaped like ``z``) the joint curves are written there and the metrics are
+        views of it (a batch sampler fills one array chunk by chunk)."""
         e = self.max_epochs
+        y = np.multiply(z, np.repeat(self.scale_, e), out=out)
+        y += self.offset_
+        metrics = {}
         for i, m in enumerate(self.metrics):
             block = y[..., i * e : (i + 1) * e]
             if self.transforms.get(m) == LOSS_TRANSFORM:
-                block = np.expm1(np.minimum(block, 700.0))  # exp overflows above ~709
-            block = np.clip(block, 0.0, 1.0) if m.endswith("accuracy") else np.maximum(block, 0.0)
+                np.minimum(block, 700.0, out=block)  # exp overflows above ~709
+                np.expm1(block, out=block)
+            if m.endswith("accuracy"):
+                np.clip(block, 0.0, 1.0, out=block)
+            else:
+                np.maximum(block, 0.0, out=block)
             if self.metric_range_ is not None:
-                block = np.clip(
+                np.clip(
                     block,
                     self.metric_range_[0, i * e : (i + 1) * e],
                     self.metric_range_[1, i * e : (i + 1) * e],
+                    out=block,
                 )
-            out[m] = block
-        return out
+            metrics[m] = block
+        return metrics
 
     def to_metrics_torch(self, z: Any) -> dict[str, Any]:
         import torch

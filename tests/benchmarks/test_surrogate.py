@@ -137,6 +137,33 @@ def test_fit_learns_the_synthetic_ranking(synth) -> None:  # type: ignore[no-unt
 
 
 # ------------------------------------------------------------------ benchmark
+def test_shipped_gkde_surrogate_is_identical_alone_and_in_chunked_batches() -> None:
+    # the shipped surrogate's noise (a Gaussian KDE) multiplies normals by a matrix: BLAS summed
+    # a batch's products in another order than one curve's (1 ulp apart) until the product was
+    # taken row by row; batches larger than a chunk are computed chunk by chunk
+    from nas_sim.benchmarks.surrogate import benchmark as surrogate_benchmark
+
+    bench = api.load_benchmark("mnist1d-surrogate")
+    assert bench.model.noise_.kind == "gkde"
+    n = surrogate_benchmark._CHUNK_ROWS + 5
+    rng = np.random.default_rng(8)
+    archs = [bench.space.sample(rng) for _ in range(n)]
+    seeds = rng.integers(0, 2**62, size=n)
+    batch = bench.curves(archs, seeds.tolist())
+    for i in (
+        0,
+        1,
+        n // 2,
+        surrogate_benchmark._CHUNK_ROWS - 1,
+        surrogate_benchmark._CHUNK_ROWS,
+        n - 1,
+    ):
+        alone = bench.curve(archs[i], int(seeds[i]))
+        for m in bench.metrics:
+            np.testing.assert_array_equal(alone[m], batch[i][m])
+        np.testing.assert_array_equal(alone.epoch_time_s, batch[i].epoch_time_s)
+
+
 def test_curves_are_consistent_alone_and_batched(tiny: SurrogateBenchmark) -> None:
     rng = np.random.default_rng(3)
     archs = [tiny.space.sample(rng) for _ in range(20)]

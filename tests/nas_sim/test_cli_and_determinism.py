@@ -7,6 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import click
 import pytest
 from click.testing import CliRunner
 
@@ -226,5 +227,38 @@ def test_core_attaches_suite_and_report_itself() -> None:
     from nas_sim.report.cli import report
     from nas_sim.suite.cli import suite
 
-    assert main.commands["suite"] is suite and main.commands["report"] is report
+    ctx = click.Context(main)
+    assert main.get_command(ctx, "suite") is suite and main.get_command(ctx, "report") is report
     assert not {"suite", "report"} & {ep.name for ep in entry_points(group="nas_sim.cli")}
+
+
+def test_help_lists_the_built_in_groups_with_their_own_short_help() -> None:
+    # `nas-sim --help` lists the built-in groups without importing them, from BUILT_IN_SHORT_HELP:
+    # each text must be the one the loaded command gives
+    from importlib.metadata import entry_points
+
+    from nas_sim.cli import BUILT_IN_SHORT_HELP, CORE_GROUPS
+
+    targets = {**CORE_GROUPS, **{ep.name: ep.value for ep in entry_points(group="nas_sim.cli")}}
+    ctx = click.Context(main)
+    for name, target in targets.items():
+        if target in BUILT_IN_SHORT_HELP:
+            cmd = main.get_command(ctx, name)
+            assert cmd is not None
+            assert cmd.get_short_help_str(limit=10_000) == BUILT_IN_SHORT_HELP[target], name
+    assert set(BUILT_IN_SHORT_HELP) <= set(targets.values())
+
+
+def test_top_level_help_imports_neither_numpy_nor_the_commands() -> None:
+    code = (
+        "import sys\n"
+        "from nas_sim.cli import main\n"
+        "try:\n    main(['--help'])\nexcept SystemExit:\n    pass\n"
+        "heavy = [m for m in ('numpy', 'pyarrow', 'nas_sim.suite.cli', 'nas_sim.benchmarks.cli')"
+        " if m in sys.modules]\n"
+        "print('HEAVY', heavy)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert "HEAVY []" in out.stdout
+    for name in ("run", "suite", "report", "lce", "import", "surrogate"):
+        assert f"  {name} " in out.stdout

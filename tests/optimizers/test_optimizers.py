@@ -181,3 +181,34 @@ def test_synchronous_hyperband_promotes_the_top_third_after_the_rung() -> None:
         opt.tell(_result(run_id, req.arch, score, epochs=1))
     promos = [opt.ask() for _ in range(3)]
     assert [(p.resume, p.to_epoch) for p in promos] == [(5, 4), (1, 4), (3, 4)]
+
+
+def test_plain_rea_retrains_seen_classes_and_rea_does_not(synthetic_benchmark) -> None:
+    # Real et al.'s REA trains whatever the mutation gives; the default REA rejects children of
+    # classes it has trained (200 classes in the synthetic table, 120 jobs)
+    from nas_sim.optimizers.regularized_evolution import (
+        PlainRegularizedEvolution,
+        RegularizedEvolution,
+    )
+    from nas_sim.simulator import Simulator
+
+    def asked_classes(cls: type[RegularizedEvolution]) -> list[object]:
+        class Recording(cls):  # type: ignore[valid-type, misc]
+            def ask(self):  # type: ignore[no-untyped-def]
+                req = super().ask()
+                asked.append(synthetic_benchmark.space.canonical(req.arch))
+                return req
+
+        asked: list[object] = []
+        opt = Recording(population_size=5, sample_size=3)
+        Simulator(synthetic_benchmark, opt, budget=1e12, max_jobs=120, seed=4).run()
+        return asked
+
+    plain, rejecting = asked_classes(PlainRegularizedEvolution), asked_classes(RegularizedEvolution)
+    assert plain[:5] == rejecting[:5]  # the same random start
+    # seed 4: the rejecting REA asks 74 distinct classes, plain REA 13 (it retrains the best)
+    assert len(set(rejecting)) > 4 * len(set(plain))
+    assert registry.create("optimizer", "rea-plain").hyperparameters() == {
+        "population_size": 20,
+        "sample_size": 10,
+    }
