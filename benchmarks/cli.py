@@ -20,6 +20,7 @@ import click
 
 from nas_sim import registry
 from nas_sim.benchmarks.surrogate.noise import NOISE_MODELS
+from nas_sim.progress import shows_progress
 
 # ---- nas-sim import …: NAS benchmark files to learning-curve sets
 
@@ -63,6 +64,7 @@ def import_group() -> None:
 @click.option(
     "--out", required=True, type=click.Path(dir_okay=False, path_type=Path), callback=_checked_out
 )
+@shows_progress("importing a CSV table")
 def import_csv_command(
     file: Path,
     space: str,
@@ -187,6 +189,7 @@ _SKIP = click.option(
     help="Curve length (default: the logs' 'epochs' setting, 50).",
 )
 @_SKIP
+@shows_progress("importing NAS-Bench-NLP logs")
 def import_nlp_command(
     path: Path, out: Path, max_nodes: int | None, max_epochs: int | None, skip_malformed: bool
 ) -> None:
@@ -222,6 +225,7 @@ def import_nlp_command(
     help="Allow full unpickling of .pth files and pickles naming other globals (they can run "
     "code). NATS-Bench files never need it.",
 )
+@shows_progress("importing NAS-Bench-201 data")
 def import_nb201_command(
     path: Path, out: Path, dataset: str | None, schedule: str, trust: bool
 ) -> None:
@@ -242,6 +246,7 @@ def import_nb201_command(
 @_OUT
 @click.option("--max-epochs", type=click.IntRange(min=1), default=98, show_default=True)
 @_SKIP
+@shows_progress("importing NAS-Bench-301 runs")
 def import_nb301_command(path: Path, out: Path, max_epochs: int, skip_malformed: bool) -> None:
     """NAS-Bench-301 training data: a folder of <optimizer>/results_*.json with learning curves."""
     from nas_sim.benchmarks.offline.importers.nb301 import import_nb301
@@ -271,6 +276,7 @@ def import_nb301_command(path: Path, out: Path, max_epochs: int, skip_malformed:
     help="generated_graphs.json (module hash → graph), needed when PATH is a results folder.",
 )
 @_SKIP
+@shows_progress("importing NAS-Bench-101 records")
 def import_nb101_command(
     path: Path, out: Path, budget: str, graphs: Path | None, skip_malformed: bool
 ) -> None:
@@ -299,6 +305,7 @@ def import_nb101_command(
 @_OUT
 @click.option("--max-epochs", type=click.IntRange(min=1), default=108, show_default=True)
 @_SKIP
+@shows_progress("importing NAS-Bench-111 data")
 def import_nb111_command(
     path: Path, tfrecord: Path, out: Path, max_epochs: int, skip_malformed: bool
 ) -> None:
@@ -447,6 +454,7 @@ def _print_report(r: dict[str, Any]) -> None:
     default=None,
     help="nasbench_full.tfrecord (default: DATA/nasbench_full.tfrecord).",
 )
+@shows_progress("building NB111")
 def build_nb111(data: Path, out: Path, tfrecord: Path | None, **kw: Any) -> None:
     """NB111: NB101 per-epoch curves (E_max 108) + the 4/12/36/108-epoch accuracies as features."""
     _run("nb111", data, out, tfrecord=tfrecord, **kw)
@@ -461,6 +469,7 @@ def build_nb111(data: Path, out: Path, tfrecord: Path | None, **kw: Any) -> None
     "code). NATS-Bench files never need it.",
 )
 @click.option("--dataset", default=None, help="cifar10-valid (default), cifar100, ImageNet16-120.")
+@shows_progress("building NB211")
 def build_nb211(data: Path, out: Path, trust: bool, dataset: str | None, **kw: Any) -> None:
     """NB211: NB201 curves (E_max 200), categorical op encoding."""
     kw.pop("skip_malformed", None)
@@ -469,6 +478,7 @@ def build_nb211(data: Path, out: Path, trust: bool, dataset: str | None, **kw: A
 
 @build.command("nb311")
 @_common
+@shows_progress("building NB311")
 def build_nb311(data: Path, out: Path, **kw: Any) -> None:
     """NB311: NB301 curves (E_max 98), the 56-value ConfigSpace vector."""
     _run("nb311", data, out, **kw)
@@ -476,6 +486,7 @@ def build_nb311(data: Path, out: Path, **kw: Any) -> None:
 
 @build.command("nlp11")
 @_common
+@shows_progress("building NLP11")
 def build_nlp11(data: Path, out: Path, **kw: Any) -> None:
     """NLP11: NAS-Bench-NLP recipes of <= 12 nodes (E_max 50), first 3 val-loss epochs as features."""
     _run("nlp11", data, out, **kw)
@@ -530,6 +541,14 @@ def surrogate() -> None:
     help="Leading epochs of a metric as extra features (x11 NLP: val_loss=3).",
 )
 @click.option("--seed", type=int, default=0, show_default=True)
+@click.option(
+    "--holdout",
+    type=click.FloatRange(0.0, 1.0, max_open=True),
+    default=0.2,
+    show_default=True,
+    help="Fraction of architectures held out to measure the worst over-prediction (0: skip).",
+)
+@shows_progress("fitting the surrogate")
 def fit_command(
     curve_set: Path,
     space: str | None,
@@ -541,6 +560,7 @@ def fit_command(
     members: int,
     extra: tuple[str, ...],
     seed: int,
+    holdout: float,
 ) -> None:
     """Fit a surrogate to CURVE_SET (.parquet) and write the artifact to --out."""
     from nas_sim.benchmarks.curve_set import CurveSetError, read_curve_set
@@ -565,6 +585,7 @@ def fit_command(
             extra_features=extra_spec or None,
             seed=seed,
             n_members=members,
+            holdout_fraction=holdout,
         )
         model.save(out)
     except (CurveSetError, SurrogateError, UnknownPluginError, ValueError) as exc:
@@ -573,10 +594,18 @@ def fit_command(
         f"fitted {compression}+{mean_model}+{noise} surrogate "
         f"(k={model.compression_.n_components}) on {cs.n_runs} runs; wrote {out}"
     )
+    held = model.info.get("heldout", {}).get("metrics", {}).get(model.objective)
+    if held:
+        click.echo(
+            f"held-out {model.objective} ({model.info['heldout']['n_architectures']} "
+            f"architectures): final MAE {held['mae_final']:.4g}, worst over-prediction "
+            f"{held['max_over_prediction_final']:.4g} (among the tenth predicted best "
+            f"{held['top_tenth_max_over_prediction_final']:.4g})"
+        )
 
 
 @surrogate.command("evaluate")
-@click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
+@click.argument("directory", metavar="DIRECTORY_OR_NAME")
 @click.option(
     "--test",
     "test_set",
@@ -592,14 +621,16 @@ def fit_command(
     help="Noise draws per architecture for the KL divergence.",
 )
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
-def evaluate_command(directory: Path, test_set: Path, samples: int, as_json: bool) -> None:
-    """Score the surrogate in DIRECTORY on held-out architectures (R², Kendall τ, KL)."""
+@shows_progress("evaluating the surrogate")
+def evaluate_command(directory: str, test_set: Path, samples: int, as_json: bool) -> None:
+    """Score the surrogate in DIRECTORY (or a registered surrogate benchmark's) on held-out
+    architectures (R², Kendall τ, KL, final MAE and worst over-prediction)."""
     from nas_sim.benchmarks.curve_set import CurveSetError, read_curve_set
     from nas_sim.benchmarks.surrogate import SurrogateError, evaluate_surrogate, load_surrogate
     from nas_sim.search_space import InvalidArchitectureError
 
     try:
-        model = load_surrogate(directory)
+        model = load_surrogate(_surrogate_dir(directory))
         res = evaluate_surrogate(model, read_curve_set(test_set), n_samples=samples)
     except (CurveSetError, SurrogateError, InvalidArchitectureError, ValueError) as exc:
         raise _fail(exc) from exc
@@ -611,7 +642,7 @@ def evaluate_command(directory: Path, test_set: Path, samples: int, as_json: boo
     )
     click.echo(
         f"{'metric':16s} {'R2 avg':>8s} {'R2 fin':>8s} {'tau avg':>8s} {'tau fin':>8s} "
-        f"{'KL avg':>8s} {'KL fin':>8s}"
+        f"{'KL avg':>8s} {'KL fin':>8s} {'MAE fin':>8s} {'over fin':>8s}"
     )
 
     def f(v: Any) -> str:
@@ -620,21 +651,43 @@ def evaluate_command(directory: Path, test_set: Path, samples: int, as_json: boo
     for m, r in res["metrics"].items():
         click.echo(
             f"{m:16s} {f(r['r2_avg'])} {f(r['r2_final'])} {f(r['tau_avg'])} "
-            f"{f(r['tau_final'])} {f(r['kl_avg'])} {f(r['kl_final'])}"
+            f"{f(r['tau_final'])} {f(r['kl_avg'])} {f(r['kl_final'])} {f(r['mae_final'])} "
+            f"{f(r['max_over_prediction_final'])}"
         )
+    click.echo("over fin: the worst over-prediction of a final value (predicted − true)")
+
+
+def _surrogate_dir(spec: str) -> Path:
+    """An artifact directory, or the artifact of a registered surrogate benchmark (the names
+    `nas-sim run --benchmark` accepts, e.g. ``mnist1d-surrogate``)."""
+    from nas_sim import registry
+
+    path = Path(spec)
+    if path.is_dir() or spec not in registry.names("benchmark"):
+        return path
+    bench = registry.create("benchmark", spec)
+    artifact = getattr(bench, "path", None)
+    if artifact is None:
+        raise click.ClickException(
+            f"benchmark {spec!r} is not a surrogate; give a surrogate artifact directory or the "
+            "name of a surrogate benchmark (e.g. mnist1d-surrogate)"
+        )
+    return Path(artifact)
 
 
 @surrogate.command("info")
-@click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
+@click.argument("directory", metavar="DIRECTORY_OR_NAME")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
-def info_command(directory: Path, as_json: bool) -> None:
-    """Show a surrogate artifact's manifest (after verifying every file's SHA-256)."""
+def info_command(directory: str, as_json: bool) -> None:
+    """Show a surrogate artifact's manifest (after verifying every file's SHA-256); a registered
+    surrogate benchmark's name shows its artifact."""
     from nas_sim.benchmarks.surrogate import SurrogateError, load_surrogate
     from nas_sim.benchmarks.surrogate.artifact import read_manifest
 
     try:
-        load_surrogate(directory)  # verifies hashes and that it loads
-        manifest = read_manifest(directory)
+        path = _surrogate_dir(directory)
+        load_surrogate(path)  # verifies hashes and that it loads
+        manifest = read_manifest(path)
     except SurrogateError as exc:
         raise _fail(exc) from exc
     summary = {
@@ -658,6 +711,8 @@ def info_command(directory: Path, as_json: bool) -> None:
     }
     summary["noise"] = manifest["parts"]["noise"]["kind"]
     summary["training"] = manifest.get("info", {}).get("training", {})
+    summary["heldout"] = manifest.get("info", {}).get("heldout")
+    summary["transforms"] = manifest.get("transforms", {})
     summary["files"] = len(manifest["files"])
     if as_json:
         click.echo(json.dumps(summary, indent=2, sort_keys=True))

@@ -48,6 +48,11 @@ class CoveredSubspace(SearchSpace):
     def sample(self, rng: np.random.Generator) -> Architecture:
         return self._covered[int(rng.integers(len(self._covered)))]
 
+    def sample_many(self, rng: np.random.Generator, n: int) -> list[Architecture]:
+        # a block of n indices is the same stream as n scalar draws (see NB201Space.sample_many)
+        covered = self._covered
+        return [covered[i] for i in rng.integers(len(covered), size=n).tolist()]
+
     def mutate(self, arch: Architecture, rng: np.random.Generator) -> Architecture:
         for _ in range(MUTATION_TRIES):
             child = self.inner.mutate(arch, rng)

@@ -209,6 +209,14 @@ def _numpy(array: Any, dtype: type) -> NDArray[Any]:
     return values[array.offset : array.offset + len(array)]
 
 
+def _seeds(column: Any) -> NDArray[np.int64]:
+    import pyarrow as pa
+
+    if column.type != pa.int64():
+        column = column.cast(pa.int64())
+    return _numpy(column, np.int64).copy()
+
+
 def read_curve_set(path: str | os.PathLike[str], *, verify_hash: bool = True) -> CurveSet:
     """Read and validate a curve set; every failure names the file and what is wrong."""
     import pyarrow as pa
@@ -267,18 +275,28 @@ def read_curve_set(path: str | os.PathLike[str], *, verify_hash: bool = True) ->
         if arr.null_count:
             raise CurveSetError(f"{str(path)!r}: column {col!r} has missing (null) curves")
         # offsets, not value_lengths(): the latter's to_numpy imports pandas (~0.4 s at load)
-        lengths = np.diff(_numpy(arr.offsets, np.int32))
+        offsets = _numpy(arr.offsets, np.int32)
+        lengths = np.diff(offsets)
         if len(lengths) and (lengths != e_max).any():
             row = int(np.argmax(lengths != e_max))
             raise CurveSetError(
                 f"{str(path)!r}: column {col!r} row {row} (arch {table.column('arch')[row]}) has "
                 f"{lengths[row]} epochs, expected max_epochs={e_max}"
             )
-        flat = arr.flatten()
+        # the child values between the first and last offsets (what flatten() returns; flatten
+        # imports pyarrow.compute, a fifth of `nas-sim run`'s start-up)
+        start = int(offsets[0]) if len(offsets) else 0
+        flat = arr.values.slice(start, len(arr) * e_max)
         if flat.null_count:
             raise CurveSetError(f"{str(path)!r}: column {col!r} has missing (null) values")
-        flat = _numpy(flat.cast(pa.float64()), np.float64)
-        return flat.reshape(len(arr), e_max)
+        # float64 and float32 columns convert in numpy (cast() imports pyarrow.compute too)
+        if flat.type == pa.float64():
+            values = _numpy(flat, np.float64)
+        elif flat.type == pa.float32():
+            values = _numpy(flat, np.float32).astype(np.float64)
+        else:
+            values = _numpy(flat.cast(pa.float64()), np.float64)
+        return values.reshape(len(arr), e_max)
 
     metrics = {}
     for m in meta["metrics"]:
@@ -291,7 +309,7 @@ def read_curve_set(path: str | os.PathLike[str], *, verify_hash: bool = True) ->
     cs = CurveSet(
         space=str(meta["space"]),
         archs=table.column("arch").to_pylist(),
-        seeds=_numpy(table.column("seed").combine_chunks().cast(pa.int64()), np.int64).copy(),
+        seeds=_seeds(table.column("seed").combine_chunks()),
         metrics=metrics,
         epoch_time_s=matrix("epoch_time_s"),
         units={m: v.get("unit", "") for m, v in meta["metrics"].items()},

@@ -101,7 +101,7 @@ class TabularBenchmark(Benchmark):
         return rows
 
     def curve(self, arch: Architecture, run_seed: int) -> LearningCurve:
-        rows = self.rows_of(arch)
+        rows = self._cache.get(arch) or self.rows_of(arch)
         row = rows[run_seed % len(rows)]
         c = self._curves[row]
         if c is None:
@@ -115,11 +115,15 @@ class TabularBenchmark(Benchmark):
 
     def expected_final(self, arch: Architecture) -> tuple[float, float]:
         rows = self.rows_of(arch)
-        m = self.curve_set.metrics
-        return (
-            float(np.mean(m[self.objective][rows, -1])),
-            float(np.mean(m[self.test_metric][rows, -1])),
-        )
+        val, test = self._finals[self.objective], self._finals[self.test_metric]
+        if len(rows) == 1:  # the mean of one value is that value: skip numpy's per-call cost
+            return float(val[rows[0]]), float(test[rows[0]])
+        return float(np.mean(val[rows])), float(np.mean(test[rows]))
+
+    @cached_property
+    def _finals(self) -> dict[str, np.ndarray]:
+        # each metric's final values, one contiguous column (best_known reads every class's)
+        return {m: np.ascontiguousarray(v[:, -1]) for m, v in self.curve_set.metrics.items()}
 
     @cached_property
     def best_known(self) -> BestKnown | None:  # type: ignore[override]

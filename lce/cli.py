@@ -64,6 +64,12 @@ def _int_list(text: str) -> list[int]:
     help="Evaluate on at most N test curves (seeded subsample).",
 )
 @click.option(
+    "--max-train-curves",
+    type=click.IntRange(min=2),
+    default=None,
+    help="Fit methods that learn (LcSVR) on at most N training curves (seeded subsample).",
+)
+@click.option(
     "--plot",
     "plot_path",
     type=click.Path(dir_okay=False, path_type=Path),
@@ -80,6 +86,7 @@ def lce_evaluate(
     train_fraction: float,
     seed: int,
     max_curves: int | None,
+    max_train_curves: int | None,
     plot_path: Path | None,
     as_json: bool,
 ) -> None:
@@ -103,19 +110,25 @@ def lce_evaluate(
             raise click.ClickException(
                 f"unknown LCE method {name!r}; choose from: {', '.join(valid)}"
             )
+    from nas_sim.progress import steps
+
     try:
         data = load_curves(curves_spec, metric)
         preds: dict = {}
-        rows = evaluate(
-            data,
-            names,
-            _int_list(e_few),
-            target_epoch=target_epoch,
-            train_fraction=train_fraction,
-            seed=seed,
-            max_curves=max_curves,
-            predictions=preds,
-        )
+        e_values = _int_list(e_few)
+        with steps("LCE evaluate", len(names) * len(e_values)) as advance:
+            rows = evaluate(
+                data,
+                names,
+                e_values,
+                target_epoch=target_epoch,
+                train_fraction=train_fraction,
+                seed=seed,
+                max_curves=max_curves,
+                max_train_curves=max_train_curves,
+                predictions=preds,
+                on_step=lambda what: advance(description=f"LCE evaluate: {what} done"),
+            )
     except (ValueError, CurveError, OSError) as exc:
         raise click.ClickException(str(exc)) from exc
     for file, reason in data.skipped:
@@ -135,11 +148,9 @@ def lce_evaluate(
         }
         click.echo(json.dumps(out, indent=2))
         return
-    from rich.console import Console
-    from rich.table import Table
+    from nas_sim.tables import print_table
 
-    t = Table(title=f"LCE on {data.name} ({data.metric}, {data.curves.shape[0]} curves)")
-    for col in (
+    columns = (
         "method",
         "E_few",
         "target",
@@ -151,22 +162,28 @@ def lce_evaluate(
         "fit s",
         "s/curve",
         "fallbacks",
-    ):
-        t.add_column(col, justify="right")
-    for r in rows:
-        t.add_row(
+    )
+    table = [
+        (
             r.method,
-            str(r.e_few),
-            str(r.target_epoch),
+            r.e_few,
+            r.target_epoch,
             f"{r.n_train}/{r.n_test}",
-            f"{r.mae:.4g}",
-            f"{r.kendall_tau:.3f}",
-            f"{r.log_likelihood:.3f}",
-            f"{r.coverage_90:.2f}",
-            f"{r.fit_s:.2f}",
-            f"{r.predict_s_per_curve:.4f}",
-            str(r.n_fallback),
+            float(r.mae),
+            float(r.kendall_tau),
+            float(r.log_likelihood),
+            float(r.coverage_90),
+            float(r.fit_s),
+            float(r.predict_s_per_curve),
+            r.n_fallback,
         )
-    Console().print(t)
+        for r in rows
+    ]
+
+    def short(v: object) -> str:
+        return f"{v:.4g}" if isinstance(v, float) else str(v)
+
+    title = f"LCE on {data.name} ({data.metric}, {data.curves.shape[0]} curves)"
+    print_table(title, columns, table, short=short)
     if plot_path is not None:
         click.echo(f"plot written to {plot_path}")

@@ -17,6 +17,7 @@ import json
 import math
 import os
 import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -27,6 +28,7 @@ from scipy import stats
 
 from nas_sim import api, registry
 from nas_sim.lce.method import LCEMethod
+from nas_sim.progress import log
 
 Array = NDArray[np.float64]
 
@@ -59,7 +61,7 @@ class EvalRow:
 
 
 def _read_nlp_logs(folder: Path, metric: str) -> CurveData:
-    """Minimal NAS-Bench-NLP log reader (upstream-formats §2.5.1), used when the official importer
+    """Minimal NAS-Bench-NLP log reader (the released ``log_stats_model_*.json`` files), used when the official importer
     (``nas_sim.benchmarks.offline.importers.nlp_logs``) is not installed. Diverged runs are
     skipped. Architectures are identified by recipe id (isomorphic recipes are not merged)."""
     key = {"val_loss": "val_losses", "train_loss": "train_losses"}.get(metric)
@@ -155,11 +157,16 @@ def evaluate(
     train_fraction: float = 0.5,
     seed: int = 0,
     max_curves: int | None = None,
+    max_train_curves: int | None = None,
     predictions: dict[tuple[str, int], tuple[Any, Array]] | None = None,
+    on_step: Callable[[str], None] | None = None,
 ) -> list[EvalRow]:
     """Fit and score every method at every ``E_few``; see the module docstring.
 
-    ``predictions``, when given, receives ``(method, E_few) -> (Prediction, true values)``.
+    ``max_curves`` / ``max_train_curves`` cap the test / training curves (seeded subsamples of
+    the split; a method that learns from the training curves, LcSVR, costs time with their
+    number). ``predictions``, when given, receives ``(method, E_few) -> (Prediction, true
+    values)``; ``on_step`` is called with a description after each (method, E_few).
     """
     n, e_max = data.curves.shape
     target = target_epoch or e_max
@@ -171,6 +178,10 @@ def evaluate(
     train, test = split_by_arch(data.archs, train_fraction, seed)
     if max_curves is not None and len(test) > max_curves:
         test = np.sort(np.random.default_rng(seed + 1).choice(test, max_curves, replace=False))
+    if max_train_curves is not None and len(train) > max_train_curves:
+        train = np.sort(
+            np.random.default_rng(seed + 2).choice(train, max_train_curves, replace=False)
+        )
     y_train = data.curves[train, target - 1]
     y_test = data.curves[test, target - 1]
     rows: list[EvalRow] = []
@@ -178,6 +189,13 @@ def evaluate(
         for e in e_few:
             # a fresh (copied) method per E_few: no state leaks between settings
             method = make_method(m) if isinstance(m, str) else copy.deepcopy(m)
+            log.info(
+                "%s at E_few=%d: fit on %d curves, predict %d",
+                method.name,
+                e,
+                len(train),
+                len(test),
+            )
             rng = np.random.default_rng(seed)
             t0 = time.perf_counter()
             method.fit(
@@ -207,6 +225,8 @@ def evaluate(
                     n_fallback=int(pred.fallback.sum()) if pred.fallback is not None else 0,
                 )
             )
+            if on_step is not None:
+                on_step(f"{method.name} at E_few={e}")
     return rows
 
 
@@ -220,7 +240,11 @@ def plot_predictions(
     rows: list[EvalRow],
     path: str | os.PathLike[str],
 ) -> None:
-    """Predicted vs true target values (90 % intervals as bars), one panel per (E_few, method)."""
+    """Predicted vs true target values (90 % intervals as bars), one panel per (E_few, method).
+
+    Intervals are clipped to the metric's range (accuracies in [0, 1], losses >= 0): a Gaussian
+    interval of a method can reach beyond it, a value cannot. Every panel has the same square
+    axes over the truths and predictions, with the y = x diagonal."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -233,23 +257,31 @@ def plot_predictions(
     fig, axes = plt.subplots(
         len(e_few), len(methods), figsize=(3.2 * len(methods), 3.0 * len(e_few)), squeeze=False
     )
-    truths = np.concatenate([y for _, y in predictions.values()])
-    lo_all, hi_all = float(truths.min()), float(truths.max())
+    low, high = (0.0, 1.0) if data.metric.endswith("accuracy") else (0.0, np.inf)
+    shown = np.concatenate(
+        [np.concatenate([y, np.clip(p.mean, low, high)]) for p, y in predictions.values()]
+    )
+    pad = 0.03 * max(float(np.ptp(shown)), 1e-9)
+    lo_all, hi_all = float(shown.min()) - pad, float(shown.max()) + pad
     for i, e in enumerate(e_few):
         for j, name in enumerate(methods):
             pred, y = predictions[(name, e)]
-            lo, hi = pred.interval(0.9)
+            mean = np.clip(pred.mean, low, high)
+            lo, hi = (np.clip(v, low, high) for v in pred.interval(0.9))
             ax = axes[i, j]
             ax.errorbar(
                 y,
-                pred.mean,
-                yerr=[pred.mean - lo, hi - pred.mean],
+                mean,
+                yerr=[mean - lo, hi - mean],
                 fmt="o",
                 ms=2,
                 alpha=0.5,
                 elinewidth=0.5,
             )
             ax.plot([lo_all, hi_all], [lo_all, hi_all], "k--", lw=0.8)
+            ax.set_xlim(lo_all, hi_all)
+            ax.set_ylim(lo_all, hi_all)
+            ax.set_aspect("equal")
             row = next(r for r in rows if r.method == name and r.e_few == e)
             ax.set_title(
                 f"{name}, E_few={e}\nMAE {row.mae:.3g}  tau {row.kendall_tau:.2f}  "

@@ -24,8 +24,8 @@ RULES = ("mean", "probability")
 
 class LCE(Optimizer):
     """Learning-curve extrapolation around any single-fidelity optimizer (Yan, White, Savani &
-    Hutter, "NAS-Bench-x11 and the Power of Learning Curves", NeurIPS 2021, §4; upstream-formats
-    §4.2).
+    Hutter, "NAS-Bench-x11 and the Power of Learning Curves", NeurIPS 2021, §4, and its
+    released code).
 
     Every full-training request of the inner optimizer becomes a request to train to ``e_few``
     epochs. When that job finishes, ``method`` extrapolates the objective to ``target_epoch``

@@ -20,7 +20,7 @@ Array = NDArray[np.float64]
 
 
 def curve_features(curves: Array) -> Array:
-    """Baker et al.'s partial-curve features (upstream-formats §1.5, NASLib ``all_curve=True``):
+    """Baker et al.'s partial-curve features (Baker et al. 2018, as NASLib's ``all_curve=True``):
     the values (E), first differences (E−1), second differences (E−2), mean and std: 3E−1 columns."""
     d1 = np.diff(curves, n=1, axis=1)
     d2 = np.diff(curves, n=2, axis=1)

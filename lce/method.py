@@ -8,8 +8,9 @@ A method sees partial curves (the first ``E`` values of a metric) and predicts t
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 from numpy.typing import NDArray
@@ -111,6 +112,10 @@ class LCEMethod(ABC):
     min_train_size: int = 0
     #: the shortest partial curve :meth:`predict` accepts
     min_epochs: int = 1
+    #: constructor arguments the LCE wrapper uses unless they are given: a method's own defaults
+    #: are for offline accuracy, but inside a search it predicts every candidate, so cost per
+    #: curve counts (``make_optimizer(..., lce_defaults="method")`` keeps the method's own)
+    wrapper_defaults: ClassVar[Mapping[str, Any]] = {}
 
     def fit(
         self,

@@ -1,4 +1,4 @@
-"""NAS-Bench-x11's per-space LCE settings (upstream-formats §4.1–4.2) as data, plus our analogue.
+"""NAS-Bench-x11's per-space LCE settings (the paper's §4 and its released code) as data, plus our analogue.
 
 A preset gives ``e_few``, ``top_fraction`` and the 1-based ``target_epoch`` for a
 (space, optimizer, method) triple; the paper's six algorithms are ``LCE(REA|LS|BANANAS, WPM|LcSVR,

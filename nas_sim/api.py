@@ -16,14 +16,9 @@ from typing import Any
 from nas_sim import registry
 from nas_sim.benchmark import Benchmark
 from nas_sim.budget import Budget
+from nas_sim.defaults import DEFAULT_BENCHMARK, DEFAULT_BUDGET, DEFAULT_OPTIMIZER, DEFAULT_WRAPPER
 from nas_sim.optimizer import Optimizer
 from nas_sim.simulator import OverheadMode, SimulationResult, Simulator
-
-DEFAULT_BENCHMARK = "mnist1d"
-DEFAULT_OPTIMIZER = "rea"
-DEFAULT_BUDGET = "100x"
-#: The wrapper plugin that composes an optimizer with an LCE method (the LCE framework).
-DEFAULT_WRAPPER = "lce"
 
 
 def load_benchmark(name_or_path: str | os.PathLike[str] | Benchmark) -> Benchmark:
@@ -32,6 +27,13 @@ def load_benchmark(name_or_path: str | os.PathLike[str] | Benchmark) -> Benchmar
         return name_or_path
     text = str(name_or_path)
     if text in registry.names("benchmark"):
+        needs = registry.required_arguments("benchmark", text)
+        if needs:
+            raise registry.UnknownPluginError(
+                f"benchmark {text!r} is a factory that needs {', '.join(needs)}: give the file "
+                "or directory itself instead of the name (a learning-curve set .parquet, or a "
+                "surrogate directory), e.g. --benchmark my_table.parquet"
+            )
         bench = registry.create("benchmark", text)
         bench.name = text
         return bench
@@ -56,6 +58,7 @@ def make_optimizer(
     e_few: int | None = None,
     wrapper: str = DEFAULT_WRAPPER,
     wrapper_options: Mapping[str, Any] | None = None,
+    lce_defaults: str = "wrapper",
 ) -> Optimizer:
     """The optimizer ``name`` (a registered name or an Optimizer subclass, built with ``params``,
     or an instance), composed with the LCE method ``lce`` when one is given: the one place where
@@ -66,7 +69,10 @@ def make_optimizer(
     ``"module:attribute"``, and is called as
     ``wrapper(optimizer, method, e_few=e_few, **wrapper_options)`` with
     ``method = registry.create("lce", lce, **lce_params)``. A freeze-thaw framework plugs in the
-    same way. Unknown or unloadable plugins raise :class:`~nas_sim.registry.UnknownPluginError` /
+    same way. ``lce_defaults="wrapper"`` (default) fills in the method's ``wrapper_defaults``
+    (affordable settings for predicting every candidate, e.g. a short WPM chain) for parameters
+    not in ``lce_params``; ``"method"`` keeps the method's own defaults (WPM: Domhan's full
+    chain). Unknown or unloadable plugins raise :class:`~nas_sim.registry.UnknownPluginError` /
     :class:`~nas_sim.registry.PluginError`; bad LCE parameters or options raise
     :class:`CompositionError` naming the part they belong to.
     """
@@ -103,8 +109,13 @@ def make_optimizer(
                 "one under 'nas_sim.lce'"
             )
         )
+    if lce_defaults not in ("wrapper", "method"):
+        raise ValueError(f"lce_defaults must be 'wrapper' or 'method', got {lce_defaults!r}")
+    params = dict(lce_params or {})
+    if lce_defaults == "wrapper":
+        params = {**getattr(registry.get("lce", lce), "wrapper_defaults", {}), **params}
     try:
-        method = registry.create("lce", lce, **(lce_params or {}))
+        method = registry.create("lce", lce, **params)
     except (TypeError, ValueError) as exc:
         raise CompositionError("lce", lce, exc) from exc
     compose = load_wrapper(wrapper)

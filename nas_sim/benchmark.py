@@ -88,6 +88,12 @@ class Benchmark(ABC):
         return None
 
     @property
+    def training_final_range(self) -> dict[str, tuple[float, float]] | None:
+        """For a model fitted to data (a surrogate): ``{metric: (lowest, highest)}`` final value
+        its training runs reached, which its predictions must not leave; None for a table."""
+        return None
+
+    @property
     def mean_full_training_time_s(self) -> float:
         """Mean seconds to train one architecture to ``max_epochs`` (for ``Nx`` budgets)."""
         rng = np.random.default_rng(0)

@@ -4,17 +4,30 @@ points (one module each)."""
 
 from __future__ import annotations
 
+import importlib
 import json
 import sys
-from dataclasses import asdict
+from collections.abc import Callable
 from importlib.metadata import entry_points
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
-from nas_sim import api, registry
-from nas_sim.simulator import OVERHEAD_MODES, OverheadMode
+from nas_sim import registry
+from nas_sim.defaults import (
+    DEFAULT_BENCHMARK,
+    DEFAULT_BUDGET,
+    DEFAULT_OPTIMIZER,
+    DEFAULT_WRAPPER,
+    OVERHEAD_MODES,
+)
+
+if TYPE_CHECKING:
+    from nas_sim.simulator import OverheadMode
+
+# The simulator, benchmarks and the commands' own modules (numpy, pyarrow, ...) are imported by
+# the commands that use them, so that ``nas-sim --help`` starts in a fraction of a second.
 
 
 class NasSimError(click.ClickException):
@@ -29,12 +42,12 @@ def _load_plugins(plugins: tuple[str, ...]) -> None:
             raise NasSimError(str(exc)) from exc
 
 
-def _parse_params(params: tuple[str, ...]) -> dict[str, Any]:
+def _parse_params(params: tuple[str, ...], option: str = "--param") -> dict[str, Any]:
     out: dict[str, Any] = {}
     for p in params:
         key, sep, raw = p.partition("=")
         if not sep or not key:
-            raise NasSimError(f"--param expects KEY=VALUE, got {p!r}")
+            raise NasSimError(f"{option} expects KEY=VALUE, got {p!r}")
         try:
             out[key] = json.loads(raw)
         except json.JSONDecodeError:
@@ -59,17 +72,60 @@ class RegistryOption(click.Option):
             self.help = template
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class LazyGroup(click.Group):
+    """A group whose subcommands are imported when they are run, not when the CLI starts.
+
+    ``lazy`` maps a command name to ``(load, short_help)``: ``load()`` returns the command; with a
+    ``short_help`` the top-level help lists it without importing it (the built-in groups:
+    tests/nas_sim/test_cli_and_determinism.py checks the texts against the commands'), without one
+    it is loaded to ask it (third-party plugins).
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.lazy: dict[str, tuple[Callable[[], click.Command | None], str | None]] = {}
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*self.commands, *self.lazy})
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name not in self.commands and cmd_name in self.lazy:
+            load, _ = self.lazy.pop(cmd_name)
+            cmd = load()
+            if cmd is not None:
+                self.add_command(cmd, name=cmd_name)
+        return self.commands.get(cmd_name)
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        listed = []
+        for name in self.list_commands(ctx):
+            short = self.lazy[name][1] if name in self.lazy else None
+            cmd = click.Command(name, help=short) if short else self.get_command(ctx, name)
+            if cmd is not None and not cmd.hidden:
+                listed.append((name, cmd))
+        if listed:
+            limit = formatter.width - 6 - max(len(name) for name, _ in listed)
+            rows = [(name, cmd.get_short_help_str(limit)) for name, cmd in listed]
+            with formatter.section("Commands"):
+                formatter.write_dl(rows)
+
+
+@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="nas-sim")
-def main() -> None:
+@click.option("-v", "--verbose", count=True, help="Say what long commands do (-vv: debug).")
+@click.option("-q", "--quiet", is_flag=True, help="Only errors: no progress bars or warnings.")
+def main(verbose: int, quiet: bool) -> None:
     """Simulate neural architecture search on benchmarks with full learning curves."""
+    from nas_sim.progress import configure_logging
+
+    configure_logging(verbose, quiet)
 
 
 @main.command()
 @click.option(
     "--benchmark",
     "-b",
-    default=api.DEFAULT_BENCHMARK,
+    default=DEFAULT_BENCHMARK,
     show_default=True,
     cls=RegistryOption,
     kind="benchmark",
@@ -78,7 +134,7 @@ def main() -> None:
 @click.option(
     "--optimizer",
     "-o",
-    default=api.DEFAULT_OPTIMIZER,
+    default=DEFAULT_OPTIMIZER,
     show_default=True,
     cls=RegistryOption,
     kind="optimizer",
@@ -94,7 +150,7 @@ def main() -> None:
 @click.option("--seed", default=0, show_default=True, type=click.IntRange(min=0))
 @click.option(
     "--budget",
-    default=api.DEFAULT_BUDGET,
+    default=DEFAULT_BUDGET,
     show_default=True,
     help="Simulated seconds, or Nx mean full-training times.",
 )
@@ -129,6 +185,18 @@ def main() -> None:
     help="Compose the optimizer with this registered LCE method ({names}) through --wrapper.",
 )
 @click.option(
+    "--lce-param",
+    multiple=True,
+    metavar="KEY=VALUE",
+    help="With --lce: a parameter of the LCE method (JSON value), repeatable.",
+)
+@click.option(
+    "--lce-method-defaults",
+    is_flag=True,
+    help="With --lce: the method's own defaults (WPM: Domhan's 100 walkers x 2,500 steps) "
+    "instead of the wrapper's affordable ones.",
+)
+@click.option(
     "--e-few",
     type=click.IntRange(min=1),
     default=None,
@@ -148,7 +216,7 @@ def main() -> None:
 )
 @click.option(
     "--wrapper",
-    default=api.DEFAULT_WRAPPER,
+    default=DEFAULT_WRAPPER,
     show_default=True,
     metavar="NAME",
     cls=RegistryOption,
@@ -169,6 +237,8 @@ def run(
     out: Path | None,
     plugin: tuple[str, ...],
     lce_method: str | None,
+    lce_param: tuple[str, ...],
+    lce_method_defaults: bool,
     e_few: int | None,
     top_fraction: float | None,
     lce_target_epoch: int | None,
@@ -177,6 +247,9 @@ def run(
     quiet: bool,
 ) -> None:
     """Simulate one NAS run (default: REA on the embedded MNIST-1D benchmark)."""
+    from dataclasses import asdict
+
+    from nas_sim import api
     from nas_sim.atomic import OutputPathError
     from nas_sim.interrupt import signals_raise
     from nas_sim.results import ResultFileError, check_result_path, save_result
@@ -193,13 +266,22 @@ def run(
         if lce_method is not None and e_few is None:
             raise ValueError("--lce needs --e-few (epochs of partial training)")
         if lce_method is None and (
-            e_few is not None or top_fraction is not None or lce_target_epoch is not None
+            e_few is not None
+            or top_fraction is not None
+            or lce_target_epoch is not None
+            or lce_param
+            or lce_method_defaults
         ):
-            raise ValueError("--e-few, --top-fraction and --lce-target-epoch need --lce METHOD")
+            raise ValueError(
+                "--e-few, --top-fraction, --lce-target-epoch, --lce-param and "
+                "--lce-method-defaults need --lce METHOD"
+            )
         opt = api.make_optimizer(
             optimizer,
             _parse_params(param),
             lce=lce_method,
+            lce_params=_parse_params(lce_param, "--lce-param") or None,
+            lce_defaults="method" if lce_method_defaults else "wrapper",
             e_few=e_few,
             wrapper=wrapper,
             wrapper_options=None
@@ -255,8 +337,20 @@ def run(
     summary.update(benchmark=bench.name, optimizer=opt.name, seed=seed, objective=bench.objective)
     if as_json:
         click.echo(json.dumps(summary, indent=2, sort_keys=True))
-        return
-    _print_summary(summary, bench.test_metric, out)
+    else:
+        _print_summary(summary, bench.test_metric, out)
+    if out is None and not as_json:
+        # the summary alone is not the result: say how to keep the file `plot` and `report` read
+        suggested = f"results/{_slug(opt.name)}-{_slug(Path(bench.name).stem)}-seed{seed}.json"
+        click.echo(
+            f"result not saved: rerun with --out {suggested} to keep the result file "
+            "(trajectory, configuration, versions)",
+            err=True,
+        )
+
+
+def _slug(text: str) -> str:
+    return "".join(c if c.isalnum() or c in "-_." else "-" for c in text) or "run"
 
 
 def _save_interrupted(exc: Any, out: Path | None) -> None:
@@ -316,12 +410,8 @@ def _fmt(v: Any) -> str:
 
 
 def _print_summary(s: dict[str, Any], test_metric: str, out: Path | None) -> None:
-    from rich.console import Console
-    from rich.table import Table
+    from nas_sim.tables import print_table
 
-    t = Table(title=f"{s['optimizer']} on {s['benchmark']} (seed {s['seed']})", show_header=False)
-    t.add_column("what", no_wrap=True)
-    t.add_column("value", overflow="fold")  # arch strings are long; never truncate them
     rows = [
         ("incumbent", s["incumbent"]),
         (f"incumbent {s['objective']}", s["incumbent_val"]),
@@ -332,9 +422,8 @@ def _print_summary(s: dict[str, Any], test_metric: str, out: Path | None) -> Non
         ("jobs / runs / full trainings", f"{s['jobs']} / {s['runs']} / {s['full_trainings']}"),
         ("epochs trained", s["epochs_trained"]),
     ]
-    for k, v in rows:
-        t.add_row(k, _fmt(v))
-    Console().print(t)
+    title = f"{s['optimizer']} on {s['benchmark']} (seed {s['seed']})"
+    print_table(title, ("what", "value"), rows, short=_fmt, header=False)
     if out is not None:
         click.echo(f"result written to {out}")
 
@@ -356,10 +445,22 @@ def list_plugins(kind: str | None, plugin: tuple[str, ...], as_json: bool) -> No
         click.echo(json.dumps(found, indent=2))
     elif kind is not None:
         for name in found[kinds[0]]:
-            click.echo(name)
+            click.echo(name + _needs(kinds[0], name))
     else:
         for k, names in found.items():
-            click.echo(f"{k} ({registry.KINDS[k]}): {', '.join(names) or '-'}")
+            shown = [n + _needs(k, n) for n in names]
+            click.echo(f"{k} ({registry.KINDS[k]}): {', '.join(shown) or '-'}")
+
+
+def _needs(kind: str, name: str) -> str:
+    """`` (needs path)`` for factories that cannot be built from the name alone."""
+    if kind != "benchmark":
+        return ""
+    try:
+        needs = registry.required_arguments(kind, name)
+    except registry.PluginError:
+        return ""
+    return f" (needs {', '.join(needs)}: pass the file itself)" if needs else ""
 
 
 @main.group()
@@ -372,6 +473,8 @@ def benchmarks() -> None:
 @click.option("--json", "as_json", is_flag=True)
 def benchmarks_info(name: str, as_json: bool) -> None:
     """Describe a benchmark (registered name or path)."""
+    from nas_sim import api
+
     try:
         info = api.load_benchmark(name).describe()
     except (registry.UnknownPluginError, registry.PluginError, ValueError) as exc:
@@ -420,29 +523,59 @@ def plot(results: tuple[Path, ...], output: Path) -> None:
     click.echo(f"plotted {len(loaded)} result(s) to {output}")
 
 
-def _add_core_commands() -> None:
-    from nas_sim.report.cli import report
-    from nas_sim.suite.cli import suite
+#: short help of the built-in command groups, so that ``nas-sim --help`` lists them unloaded
+#: (the value of each entry point, or the core module's ``module:attribute``)
+BUILT_IN_SHORT_HELP = {
+    "nas_sim.suite.cli:suite": "Experiment suites: benchmark × optimizer × LCE × E_few × seed × "
+    "budget × workers.",
+    "nas_sim.report.cli:report": "Report a suite: regret against simulated time, final-value "
+    "table with ranks, Wilcoxon tests, LCE-strategy comparison and learning curves, in one "
+    "self-contained HTML page.",
+    "nas_sim.lce.cli:lce": "Learning-curve extrapolation (LCE) methods: offline comparison.",
+    "nas_sim.benchmarks.cli:import_group": "Import benchmark data into a learning-curve set "
+    "(.parquet + .json).",
+    "nas_sim.benchmarks.cli:build": "Build the NAS-Bench-x11 benchmarks (tabular + surrogate) "
+    "from downloaded official data.",
+    "nas_sim.benchmarks.cli:data": "Generate and assemble benchmark data.",
+    "nas_sim.benchmarks.cli:surrogate": "Surrogate benchmarks with full learning curves "
+    "(NAS-Bench-x11 technique).",
+}
+CORE_GROUPS = {"suite": "nas_sim.suite.cli:suite", "report": "nas_sim.report.cli:report"}
 
-    main.add_command(suite, name="suite")
-    main.add_command(report, name="report")
+
+def _import(target: str) -> Callable[[], click.Command]:
+    def load() -> click.Command:
+        module, _, attr = target.partition(":")
+        cmd: click.Command = getattr(importlib.import_module(module), attr)
+        return cmd
+
+    return load
+
+
+def _add_core_commands() -> None:
+    for name, target in CORE_GROUPS.items():
+        main.lazy[name] = (_import(target), BUILT_IN_SHORT_HELP[target])
 
 
 def _add_plugin_commands() -> None:
     for ep in entry_points(group="nas_sim.cli"):
-        if ep.name in main.commands:
+        if ep.name in main.commands or ep.name in main.lazy:
             print(
                 f"warning: CLI plugin {ep.name!r} ({ep.value}) would replace the core command "
                 "of that name; skipped",
                 file=sys.stderr,
             )
             continue
-        try:
-            cmd = ep.load()
-        except Exception as exc:  # a broken plugin must not take the whole CLI down
-            print(f"warning: CLI plugin {ep.name!r} failed to load: {exc}", file=sys.stderr)
-            continue
-        main.add_command(cmd, name=ep.name)
+
+        def load(ep: Any = ep) -> click.Command | None:
+            try:
+                cmd: click.Command = ep.load()
+            except Exception as exc:  # a broken plugin must not take the whole CLI down
+                print(f"warning: CLI plugin {ep.name!r} failed to load: {exc}", file=sys.stderr)
+                return None
+            return cmd
+
+        main.lazy[ep.name] = (load, BUILT_IN_SHORT_HELP.get(ep.value))
 
 
 _add_core_commands()

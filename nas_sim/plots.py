@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 from collections import defaultdict
 from collections.abc import Sequence
@@ -30,13 +29,19 @@ def step_on_grid(
 
 
 def aggregate(
-    results: Sequence[SimulationResult], key: str, n_points: int = 200
+    results: Sequence[SimulationResult],
+    key: str,
+    n_points: int = 200,
+    labels: Sequence[str] | None = None,
 ) -> dict[str, tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.float64]]]:
     """Per optimizer label: (time grid, mean, standard error) of trajectory ``key`` over seeds.
 
     ``best_val_error`` is derived from ``incumbent_val`` (1 − accuracy, or the loss itself).
+    ``labels`` (one per result) group the results; default :func:`label_of`.
     """
-    groups = group_by_configuration(results)
+    groups: dict[str, list[SimulationResult]] = defaultdict(list)
+    for r, label in zip(results, labels or [label_of(r) for r in results]):
+        groups[label].append(r)
     out = {}
     for label, rs in groups.items():
         horizon = max(r.config["budget_s"] for r in rs)
@@ -68,39 +73,42 @@ def label_of(result: SimulationResult) -> str:
     return str(cfg.get("label") or cfg["optimizer"])
 
 
-#: configuration keys that differ between the seeds of one configuration
-_PER_RUN = {"seed", "suite_run"}
+def configuration_labels(results: Sequence[SimulationResult]) -> list[str]:
+    """One label per result that tells configurations apart: the optimizer's label, plus every
+    configuration field (budget, workers, benchmark, hyperparameters, …) in which runs under that
+    label differ. Runs differing only in their seed share a label and are averaged."""
+    import json
 
+    def fields(r: SimulationResult) -> dict[str, str]:
+        return {
+            k: json.dumps(v, sort_keys=True, default=str)
+            for k, v in r.config.items()
+            if k not in ("seed", "label", "suite_run")  # suite_run: the cell, seed and run id
+        }
 
-def group_by_configuration(
-    results: Sequence[SimulationResult],
-) -> dict[str, list[SimulationResult]]:
-    """The results grouped by their whole configuration except the seed, named by label.
-
-    Results from other benchmarks, budgets or hyperparameters under one label (result files of
-    two experiments plotted together) are never averaged together: such groups are named
-    ``label [key=value, ...]`` by the keys in which they differ.
-    """
-    by_config: dict[str, list[SimulationResult]] = defaultdict(list)
+    by_label: dict[str, list[dict[str, str]]] = defaultdict(list)
     for r in results:
-        cfg = {k: v for k, v in r.config.items() if k not in _PER_RUN}
-        by_config[json.dumps(cfg, sort_keys=True, default=str)].append(r)
-    configs_of_label: dict[str, list[str]] = defaultdict(list)
-    for key, rs in by_config.items():
-        configs_of_label[label_of(rs[0])].append(key)
-    out: dict[str, list[SimulationResult]] = {}
-    for label, keys in configs_of_label.items():
-        if len(keys) == 1:
-            out[label] = by_config[keys[0]]
-            continue
-        cfgs = [json.loads(k) for k in keys]
-        differing = sorted(
-            k for k in set().union(*cfgs) if len({json.dumps(c.get(k)) for c in cfgs}) > 1
-        )
-        for key, cfg in zip(keys, cfgs):
-            what = ", ".join(f"{k}={cfg.get(k)}" for k in differing[:3])
-            out[f"{label} [{what}]"] = by_config[key]
+        by_label[label_of(r)].append(fields(r))
+    out = []
+    for r in results:
+        group = by_label[label_of(r)]
+        keys = sorted({k for f in group for k in f})
+        varying = [k for k in keys if len({f.get(k) for f in group}) > 1]
+        f = fields(r)
+        extra = ", ".join(f"{k}={f.get(k, '-')}" for k in varying)
+        out.append(f"{label_of(r)} ({extra})" if extra else label_of(r))
     return out
+
+
+def use_symlog_if_needed(ax: Any, values: Sequence[float]) -> None:
+    """A value of exactly 0 (a regret of 0: the optimum found) vanishes from a log axis; then the
+    axis is symlog, linear below the smallest positive value, and the label says so."""
+    arr = np.asarray([v for v in values if v is not None and np.isfinite(v)], dtype=float)
+    if arr.size and (arr <= 0).any():
+        pos = arr[arr > 0]
+        thresh = float(pos.min()) if pos.size else 1e-3
+        ax.set_yscale("symlog", linthresh=thresh)
+        ax.set_ylabel(f"{ax.get_ylabel()} (symlog: linear below {thresh:.2g})")
 
 
 def draw_anytime(
@@ -109,18 +117,23 @@ def draw_anytime(
     key: str,
     title: str,
     colors: dict[str, Any] | None = None,
+    labels: Sequence[str] | None = None,
 ) -> None:
-    """Draw mean ± standard error of trajectory ``key`` per label on a matplotlib axis."""
-    sizes = {label: len(rs) for label, rs in group_by_configuration(results).items()}
-    for label, (grid, mean, se) in sorted(aggregate(results, key).items()):
-        n = sizes[label]
+    """Draw mean ± standard error of trajectory ``key`` per label on a matplotlib axis (log
+    axes; symlog on y when a mean reaches 0)."""
+    labels = list(labels or [label_of(r) for r in results])
+    drawn: list[float] = []
+    for label, (grid, mean, se) in sorted(aggregate(results, key, labels=labels).items()):
+        n = labels.count(label)
         color = None if colors is None else colors.get(label)
         line = ax.plot(grid, mean, label=f"{label} (n={n})", color=color)[0]
         ax.fill_between(grid, mean - se, mean + se, alpha=0.25, color=line.get_color())
+        drawn.extend(mean.tolist())
     ax.set_xscale("log")
     ax.set_yscale("log")
     ax.set_xlabel("simulated time (s)")
-    ax.set_ylabel(title)
+    ax.set_ylabel(f"{title} (mean ± s.e.)")
+    use_symlog_if_needed(ax, drawn)
     ax.grid(True, which="both", alpha=0.3)
 
 
@@ -151,7 +164,8 @@ def save_figure(fig: Any, path: str | os.PathLike[str], **kwargs: Any) -> None:
 
 
 def plot_results(results: Sequence[SimulationResult], path: str | os.PathLike[str]) -> None:
-    """Write a two-panel figure (best validation error, regret) to ``path``."""
+    """Write a two-panel figure (best validation error, regret) to ``path``; runs are grouped by
+    their whole configuration (see :func:`configuration_labels`), averaged over seeds."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -162,8 +176,10 @@ def plot_results(results: Sequence[SimulationResult], path: str | os.PathLike[st
     if has_regret:
         panels.append(("regret", "test regret"))
     fig, axes = plt.subplots(1, len(panels), figsize=(6 * len(panels), 4.2), squeeze=False)
+    # runs with another budget, worker count, … are other experiments: never pool them
+    labels = configuration_labels(results)
     for ax, (key, title) in zip(axes[0], panels):
-        draw_anytime(ax, results, key, title)
+        draw_anytime(ax, results, key, title, labels=labels)
         ax.set_title(f"{title}, mean ± s.e. over seeds")
         ax.legend()
     fig.tight_layout()

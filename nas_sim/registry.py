@@ -96,6 +96,23 @@ def get(kind: str, name: str) -> Any:
     return obj
 
 
+def required_arguments(kind: str, name: str) -> list[str]:
+    """Parameters the plugin ``name`` cannot be created without (e.g. a benchmark factory's
+    ``path``); empty when ``create(kind, name)`` needs nothing."""
+    import inspect
+
+    try:
+        sig = inspect.signature(get(kind, name))
+    except (TypeError, ValueError):  # a builtin without a signature: assume it needs nothing
+        return []
+    return [
+        p.name
+        for p in sig.parameters.values()
+        if p.default is inspect.Parameter.empty
+        and p.kind in (inspect.Parameter.POSITIONAL_OR_KEYWORD, inspect.Parameter.KEYWORD_ONLY)
+    ]
+
+
 def create(kind: str, name: str, **kwargs: Any) -> Any:
     """Instantiate the plugin ``name`` with ``kwargs``."""
     obj = get(kind, name)(**kwargs)

@@ -42,6 +42,12 @@ class SearchSpace(ABC, Generic[A]):
     def sample(self, rng: np.random.Generator) -> A:
         """Draw one architecture (uniform over the space's representation)."""
 
+    def sample_many(self, rng: np.random.Generator, n: int) -> list[A]:
+        """``n`` architectures: exactly what ``n`` successive :meth:`sample` calls with ``rng``
+        would return, leaving ``rng`` in the same state. Spaces override it with one vectorised
+        draw where numpy's stream allows (random search samples a block at a time)."""
+        return [self.sample(rng) for _ in range(n)]
+
     @abstractmethod
     def mutate(self, arch: A, rng: np.random.Generator) -> A:
         """One random mutation of ``arch`` (the regularized-evolution / BANANAS operator)."""

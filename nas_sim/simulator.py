@@ -23,17 +23,15 @@ import numbers
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any
 
 from nas_sim.benchmark import Benchmark
 from nas_sim.budget import Budget, parse_budget
+from nas_sim.defaults import OVERHEAD_MODES, OverheadMode
 from nas_sim.learning_curve import LearningCurve
 from nas_sim.optimizer import Optimizer, Problem, Request, Result
 from nas_sim.search_space import Architecture, InvalidArchitectureError
-from nas_sim.seeding import generators, mix
-
-OverheadMode = Literal["none", "measured", "modeled"]
-OVERHEAD_MODES: tuple[str, ...] = ("none", "measured", "modeled")
+from nas_sim.seeding import generators, mixer
 
 
 class SimulationError(RuntimeError):
@@ -87,7 +85,7 @@ def _plugin_frames(exc: BaseException) -> str:
     return "".join(lines)
 
 
-@dataclass
+@dataclass(slots=True)
 class _Run:
     run_id: int
     arch: Architecture
@@ -112,14 +110,6 @@ class Trajectory:
     incumbent_val: list[float | None] = field(default_factory=list)
     incumbent_test: list[float | None] = field(default_factory=list)
     regret: list[float | None] = field(default_factory=list)
-
-    def append(self, time_s: float, epochs: int, jobs: int, incumbent: IncumbentTracker) -> None:
-        self.time_s.append(time_s)
-        self.epochs.append(epochs)
-        self.jobs.append(jobs)
-        self.incumbent_val.append(incumbent.val)
-        self.incumbent_test.append(incumbent.test)
-        self.regret.append(incumbent.regret)
 
     def as_dict(self) -> dict[str, list[Any]]:
         return dict(vars(self))
@@ -273,8 +263,10 @@ class Simulator:
             bench.mean_full_training_time_s if self.budget.multiple is not None else 0.0
         )
         (opt_rng,) = generators(self.seed, 1)
-        calls = 0  # calls made to the optimizer: the "step" errors name
-        now = 0.0
+        # Which call of the optimizer is running ("" when none): an exception raised in it is a
+        # fault of the plugin, reported as such. Counting and naming cost two stores per call,
+        # where wrapping each call in a function would undo the loop's tuning below.
+        calls, stage, now = 1, "setup", 0.0
 
         def broke(what: str, frames: str = "") -> OptimizerProtocolError:
             name = opt.name or type(opt).__name__
@@ -284,18 +276,6 @@ class Simulator:
                 frames,
             )
 
-        def guarded(operation: str, fn: Callable[..., Any], *args: Any) -> Any:
-            nonlocal calls
-            calls += 1
-            try:
-                return fn(*args)
-            except Exception as exc:  # any fault of the plugin's own code
-                if operation == "setup" and isinstance(exc, ValueError):
-                    raise  # setup() refusing the problem (e_few >= max_epochs, …): a bad input
-                raise broke(
-                    f"{operation}() raised {type(exc).__name__}: {exc}", _plugin_frames(exc)
-                ) from exc
-
         problem = Problem(
             space=bench.space,
             max_epochs=e_max,
@@ -303,28 +283,50 @@ class Simulator:
             maximize=bench.maximize,
             n_workers=self.n_workers,
         )
-        guarded("setup", opt.setup, problem, opt_rng)
+        try:
+            opt.setup(problem, opt_rng)
+        except ValueError:
+            raise  # setup() refusing the problem (e_few >= max_epochs, …): a bad input
+        except Exception as exc:
+            raise broke(f"setup() raised {type(exc).__name__}: {exc}", _plugin_frames(exc)) from exc
         clock = OverheadClock(self.overhead, opt)
+        # Without overhead accounting the optimizer's clock is the simulation's (a call costs
+        # nothing, so it is free at ``now``): call ask/tell directly, skipping the clock's
+        # bookkeeping, which was a tenth of a tabular random-search simulation.
+        timed = self.overhead != "none"
+        ask, tell = opt.ask, opt.tell
         incumbent = IncumbentTracker(bench)
+        sign = incumbent.sign
         runs: list[_Run] = []
+        starter = _JobStarter(bench, self.seed, runs, e_max)
+        start_job = starter.start
         heap: list[tuple[float, int, _Run, int]] = []
         seq = 0
         free = self.n_workers
         epochs_total = jobs = 0
         traj = Trajectory()
+        # the trajectory's columns, appended to directly (six method look-ups per job saved)
+        t_time, t_epochs, t_jobs = traj.time_s.append, traj.epochs.append, traj.jobs.append
+        t_val, t_test = traj.incumbent_val.append, traj.incumbent_test.append
+        t_regret = traj.regret.append
+        max_jobs = self.max_jobs
 
         try:
             while True:
                 # Give every free worker a job, as long as the optimizer has one.
-                while free > 0 and clock.next_free_s(now) < budget_s:
-                    req = guarded("ask", clock.call, opt.ask, "ask", now)
+                while free > 0 and (clock.next_free_s(now) if timed else now) < budget_s:
+                    calls += 1
+                    stage = "ask"
+                    req = clock.call(ask, "ask", now) if timed else ask()
+                    stage = ""
                     if req is None:
                         break
-                    try:
-                        run, start_epoch, to_epoch = self._start_job(req, runs, e_max)
-                    except (SimulationError, InvalidArchitectureError) as exc:
-                        raise broke(str(exc)) from None
-                    end = clock.free_at_s + run.curve.cost_s(start_epoch, to_epoch)
+                    stage = "start"
+                    run, start_epoch, to_epoch = start_job(req)
+                    stage = ""
+                    end = (clock.free_at_s if timed else now) + run.curve.cost_s(
+                        start_epoch, to_epoch
+                    )
                     heapq.heappush(heap, (end, seq, run, to_epoch))
                     seq += 1
                     free -= 1
@@ -339,23 +341,35 @@ class Simulator:
                 run.busy = False
                 free += 1
                 jobs += 1
-                value = float(run.curve.values[objective][to_epoch - 1])
+                curve = run.curve
+                value = curve.value_at(objective, to_epoch)
                 if to_epoch == e_max:
                     incumbent.offer(run, value)
                 result = Result(
                     run_id=run.run_id,
                     arch=run.arch,
                     epochs=to_epoch,
-                    curve=run.curve.observed(to_epoch),
+                    curve=curve.observed(to_epoch),
                     value=value,
-                    score=incumbent.sign * value,
+                    score=sign * value,
                     finished_s=now,
                 )
-                guarded("tell", clock.call, opt.tell, "tell", now, result)
-                traj.append(now, epochs_total, jobs, incumbent)
+                calls += 1
+                stage = "tell"
+                if timed:
+                    clock.call(tell, "tell", now, result)
+                else:
+                    tell(result)
+                stage = ""
+                t_time(now)
+                t_epochs(epochs_total)
+                t_jobs(jobs)
+                t_val(incumbent.val)
+                t_test(incumbent.test)
+                t_regret(incumbent.regret)
                 if progress is not None:
                     progress(now, budget_s)
-                if self.max_jobs is not None and jobs >= self.max_jobs:
+                if max_jobs is not None and jobs >= max_jobs:
                     break
         except KeyboardInterrupt as exc:
             # SIGINT (or SIGTERM through nas_sim.interrupt): the trajectory so far is a valid
@@ -376,6 +390,14 @@ class Simulator:
             )
             config = {**self._config(budget_s), "interrupted": True}
             raise RunInterrupted(SimulationResult(config, traj, partial)) from exc
+        except Exception as exc:
+            if stage == "start" and isinstance(exc, (SimulationError, InvalidArchitectureError)):
+                raise broke(str(exc)) from None  # a request against the rules
+            if stage in ("ask", "tell"):
+                raise broke(
+                    f"{stage}() raised {type(exc).__name__}: {exc}", _plugin_frames(exc)
+                ) from exc
+            raise  # the simulator's or the benchmark's own fault: as it is
 
         summary = Summary(
             incumbent=None if incumbent.run is None else bench.space.format(incumbent.run.arch),
@@ -411,29 +433,54 @@ class Simulator:
             "max_epochs": bench.max_epochs,
         }
 
-    def _start_job(self, req: Request, runs: list[_Run], e_max: int) -> tuple[_Run, int, int]:
+
+class _JobStarter:
+    """Checks a request and starts (or resumes) the run it names.
+
+    Architectures are validated once each (a set remembers those that passed): most requests
+    name architectures the space itself sampled, and re-validating them was 5 % of a run.
+    """
+
+    def __init__(self, benchmark: Benchmark, seed: int, runs: list[_Run], e_max: int) -> None:
+        self.space = benchmark.space
+        self.curve = benchmark.curve
+        self.run_seed = mixer(seed)  # run_seed(run_id) == mix(seed, run_id)
+        self.runs = runs
+        self.e_max = e_max
+        self.valid: set[Architecture] = set()
+
+    def start(self, req: Request) -> tuple[_Run, int, int]:
         """The run a request trains, the epoch it starts from and the one it trains to."""
         if not isinstance(req, Request):
             raise SimulationError(
                 f"ask() must return a Request or None, got {type(req).__name__} {req!r:.200}"
             )
-        to = _as_int(req.to_epoch)
+        e_max, runs = self.e_max, self.runs
+        to: int | None = req.to_epoch
+        if type(to) is not int:  # the usual case skips the call
+            to = _as_int(to)
         if to is None or not 1 <= to <= e_max:
             raise SimulationError(
                 f"Request.to_epoch must be an integer in [1, {e_max}], got {req.to_epoch!r}"
             )
         if req.resume is None:
-            self.benchmark.space.validate(req.arch)
+            arch = req.arch
+            try:
+                known = arch in self.valid
+            except TypeError:  # unhashable: not an architecture; validate() says why
+                known = False
+            if not known:
+                self.space.validate(arch)
+                self.valid.add(arch)
             run_id = len(runs)
-            curve = self.benchmark.curve(req.arch, mix(self.seed, run_id))
-            run = _Run(run_id=run_id, arch=req.arch, curve=curve)
+            run = _Run(run_id=run_id, arch=arch, curve=self.curve(arch, self.run_seed(run_id)))
             runs.append(run)
         else:
             resume = _as_int(req.resume)
             if resume is None or not 0 <= resume < len(runs):
-                known = f"ids 0..{len(runs) - 1}" if runs else "no run has started yet"
+                ids = f"ids 0..{len(runs) - 1}" if runs else "no run has started yet"
                 raise SimulationError(
-                    f"Request.resume={req.resume!r} is not a known run id ({known})"
+                    f"Request.resume={req.resume!r} is not a known run id ({ids})"
                 )
             run = runs[resume]
             if req.arch != run.arch:

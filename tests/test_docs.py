@@ -39,3 +39,22 @@ def test_ci_ends_with_the_readme_test_command_and_runs_ruff_and_mypy() -> None:
     assert test_cmd is not None
     assert ci[-1] == test_cmd.group(1).strip()
     assert "ruff check ." in ci and "ruff format --check ." in ci and "bash .ci/mypy" in ci
+
+
+def test_docs_speak_about_the_project_itself() -> None:
+    """No text points users to files outside the repository (the shared data folder, a formats
+    spec that is not shipped) or to the issues it was written from."""
+    outside = re.compile(r"upstream-formats|\.\./shared|the issue|issue's|issue-\d", re.I)
+    hits = {name: m.group(0) for name, text in _texts().items() if (m := outside.search(text))}
+    assert hits == {}
+
+
+def test_measurement_history_is_in_measurements_md() -> None:
+    """Figures from early snapshots of the embedded set live in docs/measurements.md only."""
+    stale = re.compile(r"41 cells|when generation finishes|generation still running", re.I)
+    hits = {
+        name: m.group(0)
+        for name, text in _texts().items()
+        if name != "docs/measurements.md" and (m := stale.search(text))
+    }
+    assert hits == {}

@@ -17,6 +17,7 @@ PLUGIN_FOLDERS = {
     "optimizers": "nas_sim/optimizers",
     "lce": "nas_sim/lce",
     "benchmarks": "nas_sim/benchmarks",
+    "suites": "nas_sim/suites",
 }
 _SKIP_EVERYWHERE = shutil.ignore_patterns("__pycache__", "*.egg-info", ".*_cache")
 _SKIP_AT_ROOT = {".git", ".ci-venv", ".venv", "build", "dist", "results"}
@@ -107,6 +108,28 @@ def test_entry_points_load_from_the_installed_wheel(wheel: Path, tmp_path: Path)
         text=True,
     )
     assert res.returncode == 0, res.stderr
+
+
+def test_suite_presets_ship_in_the_wheel(wheel: Path, tmp_path: Path) -> None:
+    """Outside a checkout, `nas-sim suite` finds the presets in the installed package."""
+    site = tmp_path / "site"
+    with zipfile.ZipFile(wheel) as z:
+        z.extractall(site)
+    code = (
+        "import sys\n"
+        "from nas_sim.suite.cli import PRESET_DIR, resolve_suite_file\n"
+        "assert str(PRESET_DIR).startswith(sys.argv[1]), PRESET_DIR\n"
+        "print(resolve_suite_file('quick_mnist1d').name)\n"
+    )
+    res = subprocess.run(
+        [sys.executable, "-c", code, str(site)],
+        cwd=tmp_path,
+        env={**os.environ, "PYTHONPATH": str(site)},
+        capture_output=True,
+        text=True,
+    )
+    assert res.returncode == 0, res.stderr
+    assert res.stdout.strip() == "quick_mnist1d.toml"
 
 
 def test_built_in_optimizers_import_from_the_namespace() -> None:

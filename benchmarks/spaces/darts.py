@@ -3,7 +3,7 @@
 An architecture is a pair of cells ``(normal, reduce)``; each cell is a tuple of 8
 ``(input_node, op_index)`` pairs, pairs ``2k`` and ``2k+1`` feeding intermediate node ``k + 2``
 from two distinct earlier nodes (NASLib's compact form, NB301 op order). The canonical string is
-the DARTS ``Genotype(...)`` repr (upstream-formats.md §1.3).
+the DARTS ``Genotype(...)`` repr.
 """
 
 from __future__ import annotations
@@ -355,7 +355,7 @@ class DartsSpace(SearchSpace[DartsArch]):
     """The DARTS space (Liu et al. 2019, "DARTS: Differentiable Architecture Search"), as used by
     NAS-Bench-301 (Siems et al. 2020) and NAS-Bench-x11 (Yan et al. 2021).
 
-    Operators follow NASLib Develop (upstream-formats.md §1.3.3): sampling draws, per node, two
+    Operators follow NASLib Develop: sampling draws, per node, two
     distinct inputs and two ops; mutation changes one op or one input of one pair and repeats
     until the child differs from the parent; the neighbourhood is every single op or input change
     (120 neighbours, shuffled). ``canonical`` sorts the two inputs of each node, since a node sums

@@ -3,8 +3,7 @@
 A cell is a DAG of at most 7 vertices and 9 edges; vertex 0 is the input, the last vertex the
 output, and every interior vertex holds one of three ops. An architecture is an immutable
 :class:`NB101Spec` (adjacency matrix + op names). Specs may be *unpruned* (as NASLib samples them);
-validity, the MD5 graph hash and :meth:`NB101Space.canonical` work on the pruned graph
-(upstream-formats.md §1.1).
+validity, the MD5 graph hash and :meth:`NB101Space.canonical` work on the pruned graph.
 """
 
 from __future__ import annotations
@@ -246,7 +245,7 @@ class NB101Space(SearchSpace[NB101Spec]):
     """NAS-Bench-101 (Ying et al. 2019, "NAS-Bench-101: Towards Reproducible Neural Architecture
     Search").
 
-    Operators follow NASLib (upstream-formats.md §1.1.6): sampling draws a random 7×7 upper
+    Operators follow NASLib: sampling draws a random 7×7 upper
     triangle and 5 ops until the spec is valid (the stored spec is unpruned); mutation flips each
     edge with probability 1/7 and changes each interior op with probability 1/3, retried until
     valid; the neighbourhood holds every valid single op change, removal of a used edge and

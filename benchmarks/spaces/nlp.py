@@ -2,7 +2,7 @@
 
 A cell is a *recipe*: node name → ``{"op", "input"}`` over the base inputs ``x`` and
 ``h_prev_0..2``, with outputs ``h_new_0..``. An architecture is NASLib's *compact* form
-``(edges, ops, hiddens)`` (upstream-formats.md §1.4.3) as a tuple of tuples; its canonical string
+``(edges, ops, hiddens)`` as a tuple of tuples; its canonical string
 is the recipe JSON. NLP11 (NAS-Bench-x11) restricts the space to compacts of at most 12 nodes.
 """
 
@@ -234,7 +234,7 @@ class NLPSpace(SearchSpace[Compact]):
     for Natural Language Processing"); with ``max_nodes=12`` the NLP11 space of NAS-Bench-x11
     (Yan et al. 2021).
 
-    Sampling is the original NAS-Bench-NLP generator (upstream-formats.md §1.4.2), redrawn until
+    Sampling is the original NAS-Bench-NLP generator, redrawn until
     the compact has at most ``max_nodes`` nodes. Mutation and the neighbourhood follow NASLib
     (§1.4.4): move the source of one edge that starts at a recipe node, or swap the op of an
     activation / elementwise node within its arity group. ``canonical`` is

@@ -26,7 +26,10 @@ from nas_sim.benchmarks.surrogate.model import FeatureSpec, SurrogateError, Surr
 from nas_sim.benchmarks.surrogate.noise import NOISE_MODELS
 
 FORMAT = "nas-sim-surrogate"
-FORMAT_VERSION = 1
+#: 2 adds the loss transform and the training ranges predictions are clipped to
+FORMAT_VERSION = 2
+#: version 1 artifacts load and predict as they were fitted (unclipped, losses linear)
+READABLE_VERSIONS = (1, 2)
 MANIFEST = "manifest.json"
 ARRAYS = "arrays.npz"
 
@@ -56,6 +59,10 @@ def save_model(model: SurrogateModel, directory: str | os.PathLike[str]) -> Path
         "prep/scale": model.scale_,
         "runtime/profile": model.time_profile_,
     }
+    if model.component_range_ is not None:
+        arrays["prep/component_range"] = model.component_range_
+    if model.metric_range_ is not None:
+        arrays["prep/metric_range"] = model.metric_range_
     texts: dict[str, str] = {}
     parts: dict[str, Any] = {}
     for name, part in (
@@ -92,6 +99,7 @@ def save_model(model: SurrogateModel, directory: str | os.PathLike[str]) -> Path
         "metrics": list(model.metrics),
         "units": model.units,
         "objective": model.objective,
+        "transforms": model.transforms,
         "feature_spec": model.feature_spec.to_json(),
         "compression": {
             "kind": model.compression_.kind,
@@ -122,10 +130,11 @@ def read_manifest(directory: str | os.PathLike[str]) -> dict[str, Any]:
         raise ArtifactError(
             f"{str(path)!r} is not a nas-sim surrogate manifest (format != {FORMAT!r})"
         )
-    if manifest.get("format_version") != FORMAT_VERSION:
+    if manifest.get("format_version") not in READABLE_VERSIONS:
         raise ArtifactError(
             f"{str(d)!r} has surrogate format version {manifest.get('format_version')!r}; this "
-            f"nas-sim reads version {FORMAT_VERSION}: re-fit it with `nas-sim surrogate fit`"
+            f"nas-sim reads versions {', '.join(map(str, READABLE_VERSIONS))}: re-fit it with "
+            "`nas-sim surrogate fit`"
         )
     for key in ("space", "max_epochs", "metrics", "feature_spec", "parts", "files", "compression"):
         if key not in manifest:
@@ -258,6 +267,9 @@ def load_surrogate(directory: str | os.PathLike[str]) -> SurrogateModel:
             time_profile=arrays["runtime/profile"],
             extra_table=extra_table,
             info={**manifest.get("info", {}), "library_versions": manifest.get("library_versions")},
+            transforms=manifest.get("transforms", {}),
+            component_range=arrays.get("prep/component_range"),
+            metric_range=arrays.get("prep/metric_range"),
         )
     except ArtifactError:
         raise

@@ -22,37 +22,48 @@ _MASK64 = (1 << 64) - 1
 _TWO_M53 = 2.0**-53
 
 
+_S11, _S27, _S30, _S31 = (np.uint64(k) for k in (11, 27, 30, 31))
+_U_M1, _U_M2, _U_GOLDEN = np.uint64(_M1), np.uint64(_M2), np.uint64(_GOLDEN)
+
+# uint64 array arithmetic wraps silently (only numpy *scalar* overflow warns), so the hashes
+# below need no errstate; the constants are numpy scalars made once, not per call.
+
+
 def _fmix_np(z: NDArray[np.uint64]) -> NDArray[np.uint64]:
-    z = (z ^ (z >> np.uint64(30))) * np.uint64(_M1)
-    z = (z ^ (z >> np.uint64(27))) * np.uint64(_M2)
-    return z ^ (z >> np.uint64(31))
+    z = (z ^ (z >> _S30)) * _U_M1
+    z = (z ^ (z >> _S27)) * _U_M2
+    return z ^ (z >> _S31)
 
 
-def _keys_np(seeds: NDArray[Any], stream: int) -> NDArray[np.uint64]:
-    s = (
-        np.asarray(seeds).astype(np.int64).view(np.uint64)
-        if np.asarray(seeds).dtype != np.uint64
-        else np.asarray(seeds)
-    )
-    with np.errstate(over="ignore"):
-        return _fmix_np(s + np.uint64((_GOLDEN * (stream + 1)) & _MASK64))
+def _keys_np(seeds: NDArray[Any], streams: list[int]) -> NDArray[np.uint64]:
+    """Keys of ``streams`` for each seed, shape ``(len(seeds), len(streams))``."""
+    s = np.atleast_1d(np.asarray(seeds))
+    s = s if s.dtype == np.uint64 else s.astype(np.int64).view(np.uint64)
+    offsets = np.array([(_GOLDEN * (k + 1)) & _MASK64 for k in streams], dtype=np.uint64)
+    return _fmix_np(s[:, None] + offsets[None, :])
+
+
+def _uniform_streams(seeds: NDArray[Any], streams: list[int], n: int) -> NDArray[np.float64]:
+    """Uniforms of several streams in one hashing pass, shape ``(len(streams), len(seeds), n)``;
+    each value is the same pure function of (seed, stream, index) as one stream alone."""
+    key = _keys_np(seeds, streams).T[:, :, None]
+    idx = (np.arange(n, dtype=np.uint64) + np.uint64(1)) * _U_GOLDEN
+    h = _fmix_np(key + idx[None, None, :])
+    return ((h >> _S11).astype(np.float64) + 0.5) * _TWO_M53
 
 
 def uniforms_np(seeds: NDArray[Any], stream: int, n: int) -> NDArray[np.float64]:
     """Uniforms in (0, 1), shape ``(len(seeds), n)``; row ``i`` depends only on ``seeds[i]``."""
-    key = _keys_np(np.atleast_1d(seeds), stream)[:, None]
-    idx = np.arange(n, dtype=np.uint64)[None, :]
-    with np.errstate(over="ignore"):
-        h = _fmix_np(key + (idx + np.uint64(1)) * np.uint64(_GOLDEN))
-    return ((h >> np.uint64(11)).astype(np.float64) + 0.5) * _TWO_M53
+    return _uniform_streams(seeds, [stream], n)[0]
 
 
 def normals_np(seeds: NDArray[Any], stream: int, n: int) -> NDArray[np.float64]:
     """Standard normals, shape ``(len(seeds), n)`` (Box-Muller over two uniform streams)."""
     # both Box-Muller outputs are used: half the hashing per normal
     m = (n + 1) // 2
-    r = np.sqrt(-2.0 * np.log(uniforms_np(seeds, 2 * stream, m)))
-    theta = 2.0 * np.pi * uniforms_np(seeds, 2 * stream + 1, m)
+    u_r, u_theta = _uniform_streams(seeds, [2 * stream, 2 * stream + 1], m)
+    r = np.sqrt(-2.0 * np.log(u_r))
+    theta = 2.0 * np.pi * u_theta
     return np.concatenate([r * np.cos(theta), r * np.sin(theta)], axis=1)[:, :n]
 
 
@@ -96,4 +107,6 @@ def normals_torch(seeds: Any, stream: int, n: int) -> Any:
 
 def as_seed_array(seeds: Any) -> NDArray[np.int64]:
     """Run seeds (Python ints of any size, negative allowed) as int64 holding their low 64 bits."""
+    if isinstance(seeds, np.ndarray) and seeds.dtype == np.int64:
+        return np.atleast_1d(seeds)  # already their low 64 bits
     return np.array([_signed(int(s)) for s in np.atleast_1d(seeds).tolist()], dtype=np.int64)

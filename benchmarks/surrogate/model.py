@@ -6,6 +6,12 @@ jointly: the curves of every metric of a run are standardised (per-epoch mean, o
 metric) and concatenated into one vector of ``n_metrics * max_epochs`` values, so one set of
 components describes a run, and noise draws keep validation and test curves consistent. The
 per-epoch training cost has its own small model (log mean epoch time × a shared epoch profile).
+
+A surrogate never predicts outside what its training data supports: losses are modelled as
+``log1p(loss)`` (a few unstable runs spike validation losses to thousands of nats, and on a linear
+scale those spikes own whole SVD components whose accuracy loadings the regressors then misplace),
+predicted components are clipped to the range the training curves' components covered, and every
+curve, mean or noisy, is clipped to the per-epoch range of the training runs.
 """
 
 from __future__ import annotations
@@ -28,9 +34,23 @@ from nas_sim.benchmarks.surrogate.compression import (
 from nas_sim.benchmarks.surrogate.mean_model import BaggedEnsemble
 from nas_sim.benchmarks.surrogate.noise import NOISE_MODELS
 from nas_sim.learning_curve import METRICS
+from nas_sim.progress import log, tick
 from nas_sim.search_space import Architecture, InvalidArchitectureError, SearchSpace
 
 Array = NDArray[np.float64]
+
+#: How each kind of metric is transformed before standardising (inverted by ``to_metrics``).
+#: Losses are heavy-tailed (diverging runs); accuracies are bounded and modelled as they are.
+LOSS_TRANSFORM = "log1p"
+
+
+def metric_transforms(metrics: Sequence[str]) -> dict[str, str]:
+    """The transform of each metric a new fit uses: ``log1p`` for losses, none for accuracies."""
+    return {m: LOSS_TRANSFORM for m in metrics if m.endswith("_loss")}
+
+
+def forward_transform(values: Array, kind: str | None) -> Array:
+    return np.log1p(np.maximum(values, 0.0)) if kind == LOSS_TRANSFORM else values
 
 
 class SurrogateError(ValueError):
@@ -149,6 +169,12 @@ class SurrogateModel:
         self.time_profile_: Array = state["time_profile"]
         self.extra_table_: dict[str, Array] = dict(state.get("extra_table", {}))
         self.info: dict[str, Any] = dict(state.get("info", {}))
+        # Artifacts of format 1 have none of the three below and predict as they were fitted.
+        self.transforms: dict[str, str] = dict(state.get("transforms", {}))
+        #: (2, k) lowest and highest component score of the training architectures' curves
+        self.component_range_: Array | None = state.get("component_range")
+        #: (2, n_metrics * max_epochs) per-epoch lowest and highest value of the training runs
+        self.metric_range_: Array | None = state.get("metric_range")
 
     # ----------------------------------------------------------------- features
     def features(self, archs: Sequence[Architecture], extra: Array | None = None) -> Array:
@@ -202,7 +228,12 @@ class SurrogateModel:
     def predict_joint(self, x: Array) -> Array:
         """Noiseless standardised joint curves, shape ``(n, n_metrics * max_epochs)``."""
         x = self.check_features(x)
-        return self.compression_.decode(self.mean_model_.predict(x))
+        c = self.mean_model_.predict(x)
+        if self.component_range_ is not None:
+            # Each component is regressed alone; a score beyond what any training curve had
+            # decodes to a curve no training run resembles (the cause of predicted 100 %).
+            c = np.clip(c, self.component_range_[0], self.component_range_[1])
+        return self.compression_.decode(c)
 
     def predict_epoch_time(self, x: Array) -> Array:
         x = self.check_features(x)
@@ -211,24 +242,55 @@ class SurrogateModel:
     def noise_sigma(self, x: Array) -> Array | None:
         return self.noise_.sigma(self.check_features(x))
 
-    def to_metrics(self, z: Array) -> dict[str, Array]:
-        """Joint standardised curves → per-metric curves in their units, clipped to range."""
-        y = z * np.repeat(self.scale_, self.max_epochs) + self.offset_
-        out = {}
+    def to_metrics(self, z: Array, out: Array | None = None) -> dict[str, Array]:
+        """Joint standardised curves → per-metric curves in their units, clipped to the metric's
+        range (accuracies in [0, 1], losses >= 0) and to the per-epoch range of the training runs.
+
+        With ``out`` (shaped like ``z``) the joint curves are written there and the metrics are
+        views of it (a batch sampler fills one array chunk by chunk)."""
+        e = self.max_epochs
+        y = np.multiply(z, np.repeat(self.scale_, e), out=out)
+        y += self.offset_
+        metrics = {}
         for i, m in enumerate(self.metrics):
-            block = y[..., i * self.max_epochs : (i + 1) * self.max_epochs]
-            out[m] = np.clip(block, 0.0, 1.0) if m.endswith("accuracy") else np.maximum(block, 0.0)
-        return out
+            block = y[..., i * e : (i + 1) * e]
+            if self.transforms.get(m) == LOSS_TRANSFORM:
+                np.minimum(block, 700.0, out=block)  # exp overflows above ~709
+                np.expm1(block, out=block)
+            if m.endswith("accuracy"):
+                np.clip(block, 0.0, 1.0, out=block)
+            else:
+                np.maximum(block, 0.0, out=block)
+            if self.metric_range_ is not None:
+                np.clip(
+                    block,
+                    self.metric_range_[0, i * e : (i + 1) * e],
+                    self.metric_range_[1, i * e : (i + 1) * e],
+                    out=block,
+                )
+            metrics[m] = block
+        return metrics
 
     def to_metrics_torch(self, z: Any) -> dict[str, Any]:
         import torch
 
         scale = torch.as_tensor(np.repeat(self.scale_, self.max_epochs), device=z.device)
         y = z * scale + torch.as_tensor(self.offset_, device=z.device)
+        rng = (
+            None
+            if self.metric_range_ is None
+            else torch.as_tensor(self.metric_range_, device=z.device, dtype=y.dtype)
+        )
         out = {}
+        e = self.max_epochs
         for i, m in enumerate(self.metrics):
-            block = y[..., i * self.max_epochs : (i + 1) * self.max_epochs]
-            out[m] = block.clamp(0.0, 1.0) if m.endswith("accuracy") else block.clamp(min=0.0)
+            block = y[..., i * e : (i + 1) * e]
+            if self.transforms.get(m) == LOSS_TRANSFORM:
+                block = torch.expm1(block.clamp(max=700.0))
+            block = block.clamp(0.0, 1.0) if m.endswith("accuracy") else block.clamp(min=0.0)
+            if rng is not None:
+                block = torch.clamp(block, rng[0, i * e : (i + 1) * e], rng[1, i * e : (i + 1) * e])
+            out[m] = block
         return out
 
     def predict_mean(self, x: Array) -> dict[str, Array]:
@@ -268,6 +330,8 @@ class SurrogateModel:
                 "n_components": int(self.compression_.n_components),
             },
             "mean_model": {"kind": self.mean_model_.kind, "n_members": self.mean_model_.n_members},
+            "transforms": dict(self.transforms),
+            "clipped_to_training_range": self.metric_range_ is not None,
             "noise": {"kind": self.noise_.kind},
             **self.info,
         }
@@ -299,6 +363,7 @@ def fit_surrogate(
     model_params: Mapping[str, Any] | None = None,
     compression_params: Mapping[str, Any] | None = None,
     max_components: int = 20,
+    holdout_fraction: float = 0.2,
 ) -> SurrogateModel:
     """Fit a surrogate to a learning-curve set.
 
@@ -318,6 +383,10 @@ def fit_surrogate(
     encoding : the space's encoding, or several joined by ``+`` (default ``adjacency_one_hot``).
     model_params, compression_params : keyword arguments of the mean model / compression
         (e.g. ``{"n_estimators": 300}``, ``{"epochs": 100}`` for the VAE).
+    holdout_fraction : before the final fit on every run, the same fit on all but this fraction
+        of architectures predicts the rest; its final-epoch errors (MAE and the worst
+        over-prediction per metric) are stored in ``info["heldout"]`` so every artifact says how
+        far its predictions can be trusted. ``0`` skips the check.
     """
     if compression not in COMPRESSIONS:
         raise SurrogateError(
@@ -345,22 +414,61 @@ def fit_surrogate(
     rng = np.random.default_rng(seed)
     g = group_runs(curve_set, sp)
     e = curve_set.max_epochs
-    offset, scale, z_runs, z_arch = _standardise(curve_set, mets, g)
+    transforms = metric_transforms(mets)
+    offset, scale, z_runs, z_arch = _standardise(curve_set, mets, g, transforms)
     x, spec, extra_arch = _features(curve_set, sp, g, enc_kind, extra_features)
     multi = np.flatnonzero(g.counts >= 2)
     k_errors: list[float] = []
     if n_components is None:
+        log.info("choosing SVD components on held-out curves (up to %d)", max_components)
         n_components, k_errors = _choose_components(z_runs, z_arch, g, rng, max_components)
     n_components = int(n_components)
+    log.info(
+        "fitting %s+%s+%s (k=%d) on %d runs of %d architectures",
+        compression,
+        model,
+        noise,
+        n_components,
+        curve_set.n_runs,
+        len(g.archs),
+    )
     comp = COMPRESSIONS[compression](n_components, **dict(compression_params or {})).fit(
         z_arch, rng
     )
     targets = comp.encode(z_arch)
+    component_range = np.stack([targets.min(axis=0), targets.max(axis=0)])
+    y_runs = np.hstack([curve_set.metrics[m] for m in mets])
+    metric_range = np.stack([y_runs.min(axis=0), y_runs.max(axis=0)])
     mean_model = BaggedEnsemble(model, n_members, **dict(model_params or {})).fit(x, targets, rng)
     r, res_arch, residual_kind = _noise_residuals(z_runs, g, comp)
     noise_model = NOISE_MODELS[noise]().fit(r, x[res_arch], len(mets), rng)
     runtime, profile = _runtime_model(curve_set, g, x, rng)
 
+    heldout = None
+    if holdout_fraction > 0 and len(g.archs) >= 20:
+        tick(0, None, "held-out check")
+        log.info(
+            "held-out check: the same fit on %.0f %% fewer architectures", 100 * holdout_fraction
+        )
+        heldout = _heldout_check(
+            curve_set,
+            sp,
+            g,
+            holdout_fraction,
+            seed,
+            dict(
+                compression=compression,
+                model=model,
+                noise=noise,
+                n_components=n_components,
+                extra_features=extra_features,
+                metrics=mets,
+                encoding=enc_kind,
+                n_members=n_members,
+                model_params=model_params,
+                compression_params=compression_params,
+            ),
+        )
     extra_table = {k: extra_arch[i] for i, k in enumerate(g.keys)} if spec.n_extra else {}
     info = {
         "training": {
@@ -374,6 +482,8 @@ def fit_surrogate(
         },
         "provenance": dict(curve_set.provenance),
     }
+    if heldout is not None:
+        info["heldout"] = heldout
     return SurrogateModel(
         space=sp,
         feature_spec=spec,
@@ -390,16 +500,54 @@ def fit_surrogate(
         time_profile=profile,
         extra_table=extra_table,
         info={**info, "data_sha256": data_hash(curve_set)},
+        transforms=transforms,
+        component_range=component_range,
+        metric_range=metric_range,
     )
 
 
+def _heldout_check(
+    curve_set: CurveSet,
+    sp: SearchSpace,
+    g: Grouped,
+    fraction: float,
+    seed: int,
+    fit_kwargs: dict[str, Any],
+) -> dict[str, Any]:
+    """Fit on all but ``fraction`` of the architectures and score the rest (final epoch)."""
+    from nas_sim.benchmarks.surrogate.evaluate import final_errors, subset
+
+    if not 0 < fraction < 1:
+        raise SurrogateError(f"holdout_fraction must be in [0, 1), got {fraction}")
+    # its own stream, so the held-out split leaves the main fit's draws unchanged
+    rng = np.random.default_rng([seed, 1])
+    n_held = max(1, round(fraction * len(g.archs)))
+    held = np.zeros(len(g.archs), bool)
+    held[rng.choice(len(g.archs), n_held, replace=False)] = True
+    test_runs = held[g.run_arch]
+    extra = fit_kwargs.pop("extra_features")
+    given = extra is not None and not isinstance(extra, Mapping)  # an array aligned with runs
+    part = fit_surrogate(
+        subset(curve_set, ~test_runs),
+        sp,
+        seed=seed,
+        holdout_fraction=0.0,
+        extra_features=np.asarray(extra)[~test_runs] if given else extra,
+        **fit_kwargs,
+    )
+    test_extra = np.asarray(extra, dtype=np.float64)[test_runs] if given else None
+    errors = final_errors(part, subset(curve_set, test_runs), extra=test_extra)
+    return {"fraction": float(fraction), "n_architectures": int(n_held), "metrics": errors}
+
+
 def _standardise(
-    curve_set: CurveSet, mets: tuple[str, ...], g: Any
+    curve_set: CurveSet, mets: tuple[str, ...], g: Any, transforms: Mapping[str, str]
 ) -> tuple[Array, Array, Array, Array]:
-    """The joint standardised space: every metric's curves minus the mean architecture curve,
-    over that metric's spread. Returns (offset, scale per metric, z_runs, z_arch)."""
+    """The joint standardised space: every metric's (transformed) curves minus the mean
+    architecture curve, over that metric's spread. Returns (offset, scale per metric, z_runs,
+    z_arch)."""
     e = curve_set.max_epochs
-    y_runs = np.hstack([curve_set.metrics[m] for m in mets])
+    y_runs = np.hstack([forward_transform(curve_set.metrics[m], transforms.get(m)) for m in mets])
     y_arch = arch_means(y_runs, g)
     offset = y_arch.mean(axis=0)
     scale = np.array(

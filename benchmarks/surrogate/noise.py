@@ -234,16 +234,19 @@ class GaussianKDENoise:
         return None
 
     def sample_np(self, seeds: Array, sigma: Any = None) -> Array:
-        n = len(seeds)
         idx = np.minimum(
             (uniforms_np(seeds, _STREAM_INDEX, 1)[:, 0] * len(self.residuals_)).astype(np.int64),
             len(self.residuals_) - 1,
         )
         z = normals_np(seeds, _STREAM_Z, self.chol_.shape[1])
         a = np.sqrt(1.0 - self.h_**2)
-        return (
-            self.mean_ + a * (self.residuals_[idx] - self.mean_) + self.h_ * (z @ self.chol_.T)[:n]
-        )
+        # (the same operations as mean + a (r - mean) + h (z Lᵀ), in place)
+        out = self.residuals_[idx]
+        out -= self.mean_
+        out *= a
+        out += self.mean_
+        out += self.h_ * _rowwise_matmul(z, self.chol_.T)
+        return out
 
     def sample_torch(self, seeds: Any, sigma: Any = None) -> Any:
         import torch
@@ -274,6 +277,18 @@ class GaussianKDENoise:
         obj.h_ = float(meta["h"])
         obj.mean_, obj.chol_, obj.residuals_ = arrays["mean"], arrays["chol"], arrays["residuals"]
         return obj
+
+
+def _rowwise_matmul(z: Array, kernel: Array) -> Array:
+    """``z @ kernel`` one row at a time: BLAS sums a batch's dot products in another order than
+    a single row's (1 ulp apart), and a run's noise must not depend on what it was batched with.
+    Each row here is the very product a curve asked for alone computes."""
+    if len(z) == 1:
+        return z @ kernel  # type: ignore[no-any-return]
+    out = np.empty((len(z), kernel.shape[1]))
+    for i in range(len(z)):
+        out[i] = z[i : i + 1] @ kernel
+    return out
 
 
 NOISE_MODELS: dict[str, Any] = {

@@ -10,9 +10,17 @@ from typing import Any
 import numpy as np
 
 from nas_sim import registry
+from nas_sim.progress import tick
 from nas_sim.report import figures
 from nas_sim.report.data import load_suite_data
-from nas_sim.report.stats import average_ranks, final_table, wilcoxon_pairs
+from nas_sim.report.stats import (
+    ALPHA,
+    average_ranks,
+    final_table,
+    friedman,
+    significantly_best,
+    wilcoxon_pairs,
+)
 from nas_sim.simulator import SimulationResult
 
 #: The benchmark pair of the learning-curve figure: a surrogate and the tabular data it models.
@@ -90,6 +98,7 @@ def build_report(
     table = final_table(settings)
     ranks = average_ranks(settings)
     all_labels = sorted(table)
+    tests = {s.name: wilcoxon_pairs(s) for s in settings}
     notes: list[str] = []
     n_ok = sum(len(s.results) for s in settings)
     if n_ok + len(suite.failures) < suite.n_planned:
@@ -113,7 +122,10 @@ def build_report(
         ],
         "final": {label: {k: asdict(v) for k, v in row.items()} for label, row in table.items()},
         "average_rank": ranks,
-        "wilcoxon": {s.name: [asdict(t) for t in wilcoxon_pairs(s)] for s in settings},
+        "alpha": ALPHA,
+        "wilcoxon": {s.name: [asdict(t) for t in tests[s.name]] for s in settings},
+        "significantly_best": {s.name: significantly_best(s, tests[s.name]) for s in settings},
+        "friedman": {s.name: None if (f := friedman(s)) is None else asdict(f) for s in settings},
         "lce": {s.name: lce_table(s) for s in settings},
         "failures": [
             {
@@ -132,11 +144,20 @@ def build_report(
     if with_figures:
         colors = figures.label_colors(all_labels)
         for i, s in enumerate(settings):
+            tick(i, len(settings), f"figures of {s.name}")
             report.figures[f"anytime-{i}"] = figures.anytime_figure(s, colors)
             lce = figures.lce_figure(s, colors)
             if lce is not None:
                 report.figures[f"lce-{i}"] = lce
-        report.figures.update(_learning_curves(surrogate, true_benchmark, notes))
+            f = friedman(s)
+            if f is not None and len(f.labels) >= 2:
+                report.figures[f"ranks-{i}"] = figures.rank_figure(s.name, f)
+        # the surrogate's learning curves belong in a report only of a suite that ran on it
+        used = {s.benchmark for s in settings} | {
+            str(r.config.get("benchmark")) for s in settings for r in s.results
+        }
+        if surrogate in used:
+            report.figures.update(_learning_curves(surrogate, true_benchmark, notes))
     data["figures"] = sorted(report.figures)
     report.data = _clean(data)
     return report

@@ -6,6 +6,8 @@ from pathlib import Path
 
 import click
 
+from nas_sim.progress import shows_progress
+
 
 @click.command(context_settings={"help_option_names": ["-h", "--help"]})
 @click.argument("directory", type=click.Path(file_okay=False, exists=True, path_type=Path))
@@ -43,6 +45,7 @@ import click
     show_default=True,
     help="The tabular benchmark the surrogate models.",
 )
+@shows_progress("building the report")
 def report(
     directory: Path,
     output: Path | None,

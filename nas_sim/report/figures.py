@@ -11,7 +11,6 @@ import numpy as np
 
 from nas_sim.plots import draw_anytime, label_of
 from nas_sim.report.data import Setting
-from nas_sim.simulator import SimulationResult
 
 METRIC_TITLES = {"regret": "test regret", "best_val_error": "best validation error"}
 
@@ -39,21 +38,12 @@ def label_colors(labels: list[str]) -> dict[str, Any]:
     return {label: cmap(i % cmap.N) for i, label in enumerate(sorted(labels))}
 
 
-def _fix_scale(ax: Any, results: list[SimulationResult], metric: str) -> None:
-    # a regret of exactly 0 (the optimum found) vanishes on a log axis
-    finals = [r.summary.regret if metric == "regret" else None for r in results]
-    if any(v is not None and v <= 0 for v in finals):
-        pos = [v for v in finals if v is not None and v > 0]
-        ax.set_yscale("symlog", linthresh=min(pos) if pos else 1e-3)
-
-
 def anytime_figure(setting: Setting, colors: dict[str, Any]) -> bytes:
     """Regret (or best validation error) against simulated time, mean ± s.e. over seeds."""
     plt = _plt()
     fig, ax = plt.subplots(figsize=(7.5, 4.6))
     title = METRIC_TITLES[setting.metric]
     draw_anytime(ax, setting.results, setting.metric, title, colors)
-    _fix_scale(ax, setting.results, setting.metric)
     ax.set_title(f"{setting.name}: {title}, mean ± s.e. over seeds")
     ax.legend(fontsize=7, ncol=2)
     fig.tight_layout()
@@ -90,10 +80,46 @@ def lce_figure(setting: Setting, colors: dict[str, Any]) -> bytes | None:
         keep = {base, *variants}
         rs = [r for r in setting.results if label_of(r) in keep]
         draw_anytime(ax, rs, setting.metric, title, colors)
-        _fix_scale(ax, rs, setting.metric)
         ax.set_title(f"{base}: LCE strategies")
         ax.legend(fontsize=7)
     fig.suptitle(f"{setting.name}: {title}, mean ± s.e. over seeds")
+    fig.tight_layout()
+    return _png(fig)
+
+
+def rank_figure(name: str, f: Any) -> bytes:
+    """A critical-difference diagram (Demšar, JMLR 2006): average rank over seeds per label on
+    one axis, with Nemenyi's critical difference as a bar; labels closer than it do not differ
+    significantly."""
+    plt = _plt()
+    order = sorted(f.ranks, key=lambda lab: f.ranks[lab])
+    k = len(order)
+    fig, ax = plt.subplots(figsize=(7.5, 1.2 + 0.28 * k))
+    ys = np.arange(k)[::-1]
+    ax.scatter([f.ranks[lab] for lab in order], ys, color="black", zorder=3)
+    for y, lab in zip(ys, order):
+        ax.annotate(
+            f"{lab} ({f.ranks[lab]:.2f})",
+            (f.ranks[lab], y),
+            xytext=(6, 0),
+            textcoords="offset points",
+            va="center",
+            fontsize=7,
+        )
+        # every label within one CD of this one is not significantly different from it
+        ax.plot(
+            [f.ranks[lab], min(f.ranks[lab] + f.cd, k)], [y, y], color="tab:blue", alpha=0.35, lw=3
+        )
+    ax.set_xlim(0.5, k + 0.5)
+    ax.set_ylim(-0.8, k - 0.2)
+    ax.set_yticks([])
+    ax.set_xlabel("average rank over seeds (1 = best); blue: one critical difference")
+    p = "n/a" if not np.isfinite(f.p_value) else f"{f.p_value:.3g}"
+    ax.set_title(
+        f"{name}: Friedman p = {p}, Nemenyi CD = {f.cd:.2f} at α = 0.05 ({f.n_seeds} seeds)",
+        fontsize=9,
+    )
+    ax.grid(True, axis="x", alpha=0.3)
     fig.tight_layout()
     return _png(fig)
 

@@ -53,8 +53,16 @@ def render_html(report: Report) -> str:
     out.append(_final_table(d))
     for i, s in enumerate(settings):
         out.append(f"<h2>{_e(s['name'])}</h2>")
+        out.append(_verdict(d, s["name"]))
         if f"anytime-{i}" in report.figures:
             out.append(_img(report, f"anytime-{i}", f"anytime {s['name']}"))
+        if f"ranks-{i}" in report.figures:
+            out.append(
+                "<p>Critical-difference diagram: average rank over seeds (Friedman's test); "
+                "optimizers closer than Nemenyi's critical difference are not significantly "
+                "different.</p>"
+            )
+            out.append(_img(report, f"ranks-{i}", f"ranks {s['name']}"))
         out.append(_wilcoxon_matrix(s, d["wilcoxon"].get(s["name"], [])))
         lce_rows = d["lce"].get(s["name"], [])
         if lce_rows:
@@ -62,15 +70,13 @@ def render_html(report: Report) -> str:
             if f"lce-{i}" in report.figures:
                 out.append(_img(report, f"lce-{i}", f"LCE {s['name']}"))
             out.append(_lce_table(lce_rows))
-    out.append("<h2>Learning curves: true vs surrogate</h2>")
-    if "learning-curves" in report.figures:
+    if "learning-curves" in report.figures:  # only for a suite that ran on the surrogate
+        out.append("<h2>Learning curves: true vs surrogate</h2>")
         out.append(
             "<p>Black: every stored training run of the architecture; blue: the surrogate's "
             "mean and 90 % band of its noisy curves (as NAS-Bench-x11, Figure 5.1).</p>"
         )
         out.append(_img(report, "learning-curves", "learning curves"))
-    else:
-        out.append("<p class='note'>Not drawn (see the notes above).</p>")
     if d["failures"]:
         out.append(f"<h2>Failed runs ({len(d['failures'])})</h2>")
         for f in d["failures"][:50]:
@@ -87,14 +93,13 @@ def _final_table(d: dict[str, Any]) -> str:
     metrics = {s["name"]: METRIC_TITLES[s["metric"]] for s in d["settings"]}
     ranks = d["average_rank"]
     labels = sorted(d["final"], key=lambda lab: (ranks.get(lab, math.inf), lab))
-    best = {
-        s: min((d["final"][lab][s]["mean"] for lab in labels if s in d["final"][lab]), default=None)
-        for s in settings
-    }
+    best = d.get("significantly_best", {})
     rows = [
         "<h2>Final values and average ranks</h2>",
-        "<p>Mean ± standard deviation over seeds (n) of the final value; ranks by mean per "
-        "setting, averaged over settings.</p><table><tr><th class='l'>optimizer</th>",
+        "<p>Mean ± standard error over seeds (n) of the final value; ranks by mean per "
+        "setting, averaged over settings. Bold: significantly better than every other optimizer "
+        "of the setting (Wilcoxon signed-rank, Holm-corrected, α = 0.05).</p>"
+        "<table><tr><th class='l'>optimizer</th>",
     ]
     rows += [f"<th>{_e(s)}<br><small>{_e(metrics[s])}</small></th>" for s in settings]
     rows.append("<th>avg. rank</th></tr>")
@@ -105,11 +110,33 @@ def _final_table(d: dict[str, Any]) -> str:
             if c is None:
                 rows.append("<td>–</td>")
                 continue
-            cls = " class='best'" if c["mean"] == best[s] else ""
-            rows.append(f"<td{cls}>{_num(c['mean'])} ± {_num(c['std'], 2)} ({c['n']})</td>")
+            cls = " class='best'" if best.get(s) == lab else ""
+            se = c["std"] / math.sqrt(c["n"]) if c["n"] > 1 else 0.0
+            rows.append(f"<td{cls}>{_num(c['mean'])} ± {_num(se, 2)} ({c['n']})</td>")
         rows.append(f"<td>{_num(ranks.get(lab), 3)}</td></tr>")
     rows.append("</table>")
     return "".join(rows)
+
+
+def _verdict(d: dict[str, Any], name: str) -> str:
+    """In words: which optimizer, if any, is significantly better than all others."""
+    best = d.get("significantly_best", {}).get(name)
+    tests = d["wilcoxon"].get(name, [])
+    n_sig = sum(1 for t in tests if t.get("p_holm") is not None and t["p_holm"] < d["alpha"])
+    f = d.get("friedman", {}).get(name) or {}
+    fried = (
+        f" Friedman's test over all optimizers: p = {_num(f['p_value'], 3)}."
+        if f.get("p_value") is not None
+        else ""
+    )
+    if best is not None:
+        head = f"<b>{_e(best)}</b> is significantly better than every other optimizer"
+    else:
+        head = "No optimizer is significantly better than all others"
+    return (
+        f"<p>{head} ({n_sig} of {len(tests)} pairwise differences are significant after "
+        f"Holm's correction, α = {d['alpha']}).{fried}</p>"
+    )
 
 
 def _wilcoxon_matrix(setting: dict[str, Any], tests: list[dict[str, Any]]) -> str:
@@ -118,15 +145,16 @@ def _wilcoxon_matrix(setting: dict[str, Any], tests: list[dict[str, Any]]) -> st
         return ""
     cell: dict[tuple[str, str], tuple[float | None, float]] = {}
     for t in tests:
-        cell[(t["a"], t["b"])] = (t["p_value"], t["median_diff"])
+        cell[(t["a"], t["b"])] = (t.get("p_holm"), t["median_diff"])
         cell[(t["b"], t["a"])] = (
-            t["p_value"],
+            t.get("p_holm"),
             -t["median_diff"] if t["median_diff"] is not None else math.nan,
         )
     rows = [
-        "<h3>Pairwise Wilcoxon signed-rank tests (paired by seed)</h3>",
-        "<p>Two-sided p-value of row vs column; green: the row is significantly better "
-        "(p &lt; 0.05, lower median), red: significantly worse.</p>",
+        "<h3>Pairwise Wilcoxon signed-rank tests (paired by seed, Holm-corrected)</h3>",
+        f"<p>Two-sided p-value of row vs column, adjusted by Holm's method over the "
+        f"{len(tests)} pairs; green: the row is significantly better (adjusted p &lt; 0.05, "
+        "lower median), red: significantly worse.</p>",
         "<table><tr><th class='l'></th>",
     ]
     rows += [f"<th>{_e(b)}</th>" for b in labels]
@@ -150,7 +178,7 @@ def _wilcoxon_matrix(setting: dict[str, Any], tests: list[dict[str, Any]]) -> st
 def _lce_table(rows: list[dict[str, Any]]) -> str:
     head = (
         "<table><tr><th class='l'>base</th><th class='l'>variant</th><th>final (mean ± s.e.)"
-        "</th><th>vs base</th><th>p vs base</th><th>epochs trained</th><th>full trainings"
+        "</th><th>vs base</th><th>p vs base<br><small>Wilcoxon, uncorrected</small></th><th>epochs trained</th><th>full trainings"
         "</th><th>runs started</th><th>n</th></tr>"
     )
     body = []

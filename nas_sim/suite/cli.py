@@ -12,7 +12,18 @@ import click
 
 from nas_sim.suite.executors import EXECUTORS
 
-PRESET_DIR = Path(__file__).resolve().parents[2] / "suites"
+
+def _preset_dir() -> Path:
+    """The shipped presets: package data of ``nas_sim.suites`` (the repository's ``suites/``)."""
+    from importlib.resources import files
+
+    try:
+        return Path(str(files("nas_sim.suites")))
+    except ModuleNotFoundError:  # an editable install made before suites/ became package data
+        return Path(__file__).resolve().parents[2] / "suites"
+
+
+PRESET_DIR = _preset_dir()
 
 
 class _DefaultRunGroup(click.Group):

@@ -18,7 +18,9 @@ was asked in between); the batched ``curves`` equals single calls; every metric 
 ``epoch_time_s`` has shape ``(max_epochs,)``, accuracies lie in [0, 1], losses and epoch times are
 non-negative, and the objective and its test twin are metrics; an optimizer never observes a test
 metric (``LearningCurve.observed``); ``best_known``, where given, is an architecture of the space
-whose expected finals it reports and which no sampled architecture beats.
+whose expected finals it reports and which no sampled architecture beats; a benchmark fitted to
+data (``training_final_range``) predicts no final value more than :data:`RANGE_TOLERANCE` beyond
+what its training runs reached.
 """
 
 from __future__ import annotations
@@ -41,6 +43,9 @@ BenchmarkSpec = str | os.PathLike[str] | Benchmark
 DEFAULT_N_ARCHS = 12
 #: relative tolerance for batched-vs-single and best_known comparisons (float32 surrogates)
 _RTOL = 1e-6
+
+#: how far (in the metric's units) a fitted benchmark's expected final may pass the training range
+RANGE_TOLERANCE = 0.01
 
 _cache: dict[tuple[str, str], Benchmark] = {}
 
@@ -224,12 +229,44 @@ def check_best_known_is_consistent(
             )
 
 
+@_check
+def check_predictions_within_training_range(
+    benchmark: BenchmarkSpec,
+    *,
+    kwargs: Mapping[str, Any] | None = None,
+    n_archs: int = DEFAULT_N_ARCHS,
+) -> None:
+    """A benchmark fitted to data predicts no expected final (validation or test objective) more
+    than :data:`RANGE_TOLERANCE` above the highest (below the lowest, for losses) final value of
+    its training runs: anything beyond is an extrapolation artefact a search would chase."""
+    bench = _bench(benchmark, kwargs)
+    ranges = bench.training_final_range
+    if ranges is None:
+        _skip("not fitted to data (training_final_range is None)")
+        return
+    space = bench.space
+    archs, _ = _sample(bench, 4 * n_archs)
+    if bench.best_known is not None:
+        archs.append(space.parse(bench.best_known.arch))
+    for a in archs:
+        for metric, value in zip((bench.objective, bench.test_metric), bench.expected_final(a)):
+            if metric not in ranges:
+                continue
+            lo, hi = ranges[metric]
+            if value > hi + RANGE_TOLERANCE or value < lo - RANGE_TOLERANCE:
+                raise ContractError(
+                    f"{space.format(a)!r} has expected final {metric} {value}, outside the "
+                    f"training range [{lo}, {hi}] ± {RANGE_TOLERANCE}"
+                )
+
+
 BENCHMARK_CHECKS: tuple[Callable[..., None], ...] = (
     check_curve_is_pure,
     check_batched_curves_match_single_calls,
     check_metric_shapes_and_ranges,
     check_test_metrics_never_observed,
     check_best_known_is_consistent,
+    check_predictions_within_training_range,
 )
 
 

@@ -30,6 +30,7 @@ a learning-curve file). It is skipped for optimizers defined in ``__main__`` or 
 
 from __future__ import annotations
 
+import functools
 import importlib
 import json
 import os
@@ -273,7 +274,21 @@ def _resolve(spec: str) -> OptimizerSpec:
 
 
 # --------------------------------------------------------------------------- the checks
+def _loads_plugins(fn: Callable[..., None]) -> Callable[..., None]:
+    """Every check loads the ``plugins`` it is given before building the optimizer, so each one
+    works alone (a parametrised pytest run calls them one by one, in any order)."""
+
+    @functools.wraps(fn)
+    def run(*args: Any, plugins: Sequence[str] = (), **kwargs: Any) -> None:
+        for spec in plugins:
+            registry.load_plugin(spec)
+        fn(*args, plugins=plugins, **kwargs)
+
+    return run
+
+
 @_check
+@_loads_plugins
 def check_requests_valid(
     optimizer: OptimizerSpec,
     benchmark: BenchmarkSpec,
@@ -287,6 +302,7 @@ def check_requests_valid(
 
 
 @_check
+@_loads_plugins
 def check_hyperparameters_json(
     optimizer: OptimizerSpec,
     benchmark: BenchmarkSpec,
@@ -304,6 +320,7 @@ def check_hyperparameters_json(
 
 
 @_check
+@_loads_plugins
 def check_deterministic(
     optimizer: OptimizerSpec,
     benchmark: BenchmarkSpec,
@@ -325,6 +342,7 @@ def check_deterministic(
 
 
 @_check
+@_loads_plugins
 def check_seeds_differ(
     optimizer: OptimizerSpec,
     benchmark: BenchmarkSpec,
@@ -350,6 +368,7 @@ def check_seeds_differ(
 
 
 @_check
+@_loads_plugins
 def check_reproducible_in_fresh_process(
     optimizer: OptimizerSpec,
     benchmark: BenchmarkSpec,
@@ -393,6 +412,7 @@ def check_reproducible_in_fresh_process(
 
 
 @_check
+@_loads_plugins
 def check_blind_to_test_metrics(
     optimizer: OptimizerSpec,
     benchmark: BenchmarkSpec,
@@ -412,6 +432,7 @@ def check_blind_to_test_metrics(
 
 
 @_check
+@_loads_plugins
 def check_parallel_workers(
     optimizer: OptimizerSpec,
     benchmark: BenchmarkSpec,
@@ -431,6 +452,7 @@ def check_parallel_workers(
 
 
 @_check
+@_loads_plugins
 def check_stopped_results(
     optimizer: OptimizerSpec,
     benchmark: BenchmarkSpec,
@@ -490,8 +512,6 @@ def check_optimizer(
         optimizer in the fresh process (loaded here too).
     Returns the names of the checks that were skipped, with the reason.
     """
-    for spec in plugins:
-        registry.load_plugin(spec)
     return run_checks(
         optimizer,
         tuple(checks),

@@ -96,3 +96,18 @@ def _shift(c: LearningCurve, by: float) -> LearningCurve:
 def test_contract_catches_broken_benchmarks(cls: type, rule: str) -> None:
     with pytest.raises(ContractError, match=rule):
         check_benchmark(cls())
+
+
+def test_range_check_catches_a_surrogate_predicting_beyond_its_training_data() -> None:
+    """A fitted benchmark whose expected finals pass its stated training range fails the check."""
+    from nas_sim.benchmarks.surrogate.artifact import load_surrogate
+    from nas_sim.benchmarks.surrogate.benchmark import SurrogateBenchmark
+    from nas_sim.testing.benchmarks import check_predictions_within_training_range
+
+    class Overreaching(SurrogateBenchmark):
+        @property
+        def training_final_range(self) -> dict[str, tuple[float, float]] | None:
+            return {m: (0.0, 0.05) for m in self.metrics}  # every real final lies above
+
+    with pytest.raises(ContractError, match="outside the training range"):
+        check_predictions_within_training_range(Overreaching(load_surrogate(TINY_SURROGATE)))

@@ -1,4 +1,4 @@
-"""NB201 space against upstream-formats.md §1.2 test vectors."""
+"""NB201 space against NASLib's and NAS-Bench-201's published test vectors."""
 
 from __future__ import annotations
 
@@ -105,3 +105,22 @@ def test_bad_arch_values_and_encoding_names() -> None:
         from_naslib((5, 0, 0, 0, 0, 0))
     with pytest.raises(ValueError, match="unknown encoding 'adj'"):
         SPACE.encode((0,) * 6, "adj")
+
+
+@pytest.mark.parametrize("seed", [0, 1, 17])
+def test_sample_many_is_the_stream_of_single_samples(seed: int) -> None:
+    # random search draws blocks; its runs must equal one draw per ask, and a block must leave
+    # the generator where the single draws would (mixed with other draws and odd sizes too)
+    one, block = np.random.default_rng(seed), np.random.default_rng(seed)
+    singles = [SPACE.sample(one) for _ in range(37)]
+    assert SPACE.sample_many(block, 37) == singles
+    assert one.integers(1000, size=5).tolist() == block.integers(1000, size=5).tolist()
+    assert [SPACE.sample(one) for _ in range(3)] == SPACE.sample_many(block, 3)
+
+
+def test_canonical_lookup_agrees_with_the_class_table() -> None:
+    reps, table = SPACE._canonical_table
+    for i, arch in enumerate(SPACE.all_architectures()[::7]):
+        assert SPACE.canonical(arch) == reps[table[7 * i]]
+    numpy_arch = tuple(np.int64(o) for o in (1, 2, 3, 4, 0, 1))
+    assert SPACE.canonical(numpy_arch) == SPACE.canonical((1, 2, 3, 4, 0, 1))

@@ -43,7 +43,7 @@ REDUCE = [
 ]
 README = from_genotype(NORMAL, REDUCE)
 
-# upstream-formats.md §2.4.3, the README genotype
+# the NAS-Bench-301 README genotype
 EXPECTED_VECTOR = [
     0.586345,
     0,

@@ -85,7 +85,7 @@ def test_fit_save_load_round_trip(synth, tmp_path: Path, noise: str) -> None:  #
     for key in a:
         np.testing.assert_array_equal(a[key], b[key])
     manifest = json.loads((tmp_path / "s" / "manifest.json").read_text())
-    assert manifest["format_version"] == 1 and manifest["space"] == "nb201"
+    assert manifest["format_version"] == 2 and manifest["space"] == "nb201"
     assert manifest["data_sha256"] and "lightgbm" in manifest["library_versions"]
     assert not any(p.suffix in (".pkl", ".pickle", ".pt") for p in (tmp_path / "s").rglob("*"))
 
@@ -137,6 +137,33 @@ def test_fit_learns_the_synthetic_ranking(synth) -> None:  # type: ignore[no-unt
 
 
 # ------------------------------------------------------------------ benchmark
+def test_shipped_gkde_surrogate_is_identical_alone_and_in_chunked_batches() -> None:
+    # the shipped surrogate's noise (a Gaussian KDE) multiplies normals by a matrix: BLAS summed
+    # a batch's products in another order than one curve's (1 ulp apart) until the product was
+    # taken row by row; batches larger than a chunk are computed chunk by chunk
+    from nas_sim.benchmarks.surrogate import benchmark as surrogate_benchmark
+
+    bench = api.load_benchmark("mnist1d-surrogate")
+    assert bench.model.noise_.kind == "gkde"
+    n = surrogate_benchmark._CHUNK_ROWS + 5
+    rng = np.random.default_rng(8)
+    archs = [bench.space.sample(rng) for _ in range(n)]
+    seeds = rng.integers(0, 2**62, size=n)
+    batch = bench.curves(archs, seeds.tolist())
+    for i in (
+        0,
+        1,
+        n // 2,
+        surrogate_benchmark._CHUNK_ROWS - 1,
+        surrogate_benchmark._CHUNK_ROWS,
+        n - 1,
+    ):
+        alone = bench.curve(archs[i], int(seeds[i]))
+        for m in bench.metrics:
+            np.testing.assert_array_equal(alone[m], batch[i][m])
+        np.testing.assert_array_equal(alone.epoch_time_s, batch[i].epoch_time_s)
+
+
 def test_curves_are_consistent_alone_and_batched(tiny: SurrogateBenchmark) -> None:
     rng = np.random.default_rng(3)
     archs = [tiny.space.sample(rng) for _ in range(20)]
@@ -376,3 +403,128 @@ def test_freeze_gives_a_table_of_the_surrogate_curves(tiny: SurrogateBenchmark) 
     np.testing.assert_array_equal(again.metrics["val_accuracy"], cs.metrics["val_accuracy"])
     with pytest.raises(ValueError, match="1 <= N <= 6466, got 0"):
         tiny.freeze(0)
+
+
+# ------------------------------------------------ predictions stay within the training data
+def _spiky_set():  # type: ignore[no-untyped-def]
+    """A synthetic set where a few runs' losses spike to thousands of nats
+    for one epoch (as unstable MNIST-1D runs do), the case that made the first shipped surrogate
+    predict 100 % accuracy."""
+    cs = synthetic_nb201_set(n_archs=150, n_seeds=1, max_epochs=12, seed=3)
+    rng = np.random.default_rng(0)
+    for i in rng.choice(cs.n_runs, 6, replace=False):
+        for m in cs.metrics:
+            if m.endswith("_loss"):
+                cs.metrics[m][i, 2] = 4000.0
+    return cs
+
+
+def test_loss_spikes_do_not_push_predictions_beyond_the_training_data() -> None:
+    cs = _spiky_set()
+    m = fit_surrogate(cs, "nb201", noise="std", seed=0, model_params=FAST)
+    assert m.transforms == {k: "log1p" for k in cs.metrics if k.endswith("_loss")}
+    archs = [m.space.sample(np.random.default_rng(s)) for s in range(300)]
+    x = m.features(archs)
+    mean = m.predict_mean(x)
+    noisy = m.sample(x, np.arange(len(archs)))
+    for k in cs.metrics:
+        lo, hi = cs.metrics[k].min(axis=0), cs.metrics[k].max(axis=0)
+        for curves in (mean[k], noisy[k]):
+            assert (curves <= hi + 1e-12).all() and (curves >= lo - 1e-12).all(), k
+
+
+def test_components_and_curves_are_clipped_to_the_training_range(fitted) -> None:  # type: ignore[no-untyped-def]
+    """Even a mean model that extrapolates wildly cannot produce a curve outside the training
+    runs' per-epoch range: the components are clipped, then the curves."""
+    x = fitted.features([fitted.space.sample(np.random.default_rng(1))])
+    wild = fitted.compression_.n_components
+    original = fitted.mean_model_.predict
+    try:
+        fitted.mean_model_.predict = lambda _x: np.full((len(_x), wild), 1e6)
+        c = fitted.compression_.encode(fitted.predict_joint(x))
+        assert (c <= fitted.component_range_[1] + 1e-6).all()
+        out = fitted.predict_mean(x)
+    finally:
+        fitted.mean_model_.predict = original
+    e = fitted.max_epochs
+    for i, k in enumerate(fitted.metrics):
+        assert (out[k] <= fitted.metric_range_[1, i * e : (i + 1) * e] + 1e-12).all()
+
+
+def test_fit_reports_the_worst_held_out_over_prediction(synth) -> None:  # type: ignore[no-untyped-def]
+    """info["heldout"] holds the final-epoch MAE and worst over-prediction of a fit on 80 % of
+    the architectures, recomputed here from the same split."""
+    from nas_sim.benchmarks.surrogate.evaluate import final_errors
+    from nas_sim.benchmarks.surrogate.model import group_runs
+
+    m = fit_surrogate(synth, "nb201", noise="std", n_components=3, seed=0, model_params=FAST)
+    held = m.info["heldout"]
+    assert held["fraction"] == 0.2 and held["n_architectures"] == 16
+    g = group_runs(synth, "nb201")
+    mask = np.zeros(len(g.archs), bool)
+    mask[np.random.default_rng([0, 1]).choice(len(g.archs), 16, replace=False)] = True
+    part = fit_surrogate(
+        subset(synth, ~mask[g.run_arch]),
+        "nb201",
+        noise="std",
+        n_components=3,
+        seed=0,
+        model_params=FAST,
+        holdout_fraction=0.0,
+    )
+    again = final_errors(part, subset(synth, mask[g.run_arch]))
+    assert held["metrics"] == again
+    r = again["val_accuracy"]
+    assert r["max_over_prediction_final"] >= r["top_tenth_max_over_prediction_final"]
+    assert r["max_over_prediction_final"] > 0 and r["mae_final"] > 0
+    # the evaluation reports the same quantity
+    res = evaluate_surrogate(part, subset(synth, mask[g.run_arch]), n_samples=5)
+    assert res["max_over_prediction_final"] == pytest.approx(r["max_over_prediction_final"])
+
+
+def test_format_1_artifacts_still_load_unclipped(tmp_path: Path) -> None:
+    d = _copy_tiny(tmp_path)
+    man = json.loads((d / "manifest.json").read_text())
+    man["format_version"] = 1
+    del man["transforms"]
+    (d / "manifest.json").write_text(json.dumps(man))
+    m = load_surrogate(d)
+    assert m.transforms == {} and m.metric_range_ is not None  # arrays are still there
+    b = SurrogateBenchmark(m)
+    assert "clipped" in b.best_known_method()
+
+
+def test_shipped_mnist1d_surrogate_predicts_within_its_training_data() -> None:
+    """The shipped surrogate's best known cell is no better than the best real cell (0.969 test
+    accuracy), no class is predicted beyond the training range, and `benchmarks info` says how
+    best_known was obtained."""
+    from nas_sim.benchmarks.shipped import MNIST1D_SURROGATE
+    from nas_sim.testing.benchmarks import (
+        RANGE_TOLERANCE,
+        check_predictions_within_training_range,
+    )
+
+    if not (MNIST1D_SURROGATE / "manifest.json").is_file():
+        pytest.skip("the MNIST-1D surrogate has not been built")
+    b = registry.create("benchmark", "mnist1d-surrogate")
+    hi = b.training_final_range["test_accuracy"][1]
+    assert hi == pytest.approx(0.969)
+    assert b.best_known is not None and b.best_known.test <= hi + RANGE_TOLERANCE
+    finals = b.mean_curves(list(b.space.unique_architectures()))
+    assert finals["test_accuracy"][:, -1].max() <= hi
+    check_predictions_within_training_range(b)
+    held = b.model.info["heldout"]["metrics"]["test_accuracy"]
+    assert held["top_tenth_max_over_prediction_final"] < 0.1  # measured 0.089
+    text = b.describe()["best_known_method"]
+    assert "clipped to the training runs' range" in text and "held-out" in text
+
+
+def test_held_out_check_works_with_caller_given_extra_features(synth) -> None:  # type: ignore[no-untyped-def]
+    """Extra features given as an array aligned with the runs (NB111's recipe) reach the
+    held-out architectures too."""
+    extra = synth.metrics["val_accuracy"][:, :2]
+    m = fit_surrogate(
+        synth, "nb201", noise="std", n_components=3, extra_features=extra, model_params=FAST
+    )
+    held = m.info["heldout"]["metrics"]["val_accuracy"]
+    assert held["mae_final"] > 0 and np.isfinite(held["max_over_prediction_final"])

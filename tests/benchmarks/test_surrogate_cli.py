@@ -45,6 +45,7 @@ def test_fit_evaluate_info(tmp_path: Path) -> None:
     )
     assert r.exit_code == 0, r.output
     assert (out / "manifest.json").is_file()
+    assert "held-out val_accuracy" in r.output and "worst over-prediction" in r.output
     r = runner.invoke(
         surrogate,
         [
@@ -61,12 +62,17 @@ def test_fit_evaluate_info(tmp_path: Path) -> None:
     res = json.loads(r.output)
     assert res["n_architectures"] == 15 and res["objective"] == "val_accuracy"
     assert set(res["metrics"]) == set(cs.metrics)
+    assert (
+        res["max_over_prediction_final"]
+        == res["metrics"]["val_accuracy"]["max_over_prediction_final"]
+    )
     r = runner.invoke(surrogate, ["evaluate", str(out), "--test", str(tmp_path / "test.parquet")])
-    assert r.exit_code == 0 and "val_accuracy" in r.output
+    assert r.exit_code == 0 and "val_accuracy" in r.output and "over fin" in r.output
     r = runner.invoke(surrogate, ["info", str(out), "--json"])
     assert r.exit_code == 0, r.output
     info = json.loads(r.output)
-    assert info["format_version"] == 1 and info["compression"]["n_components"] == 3
+    assert info["format_version"] == 2 and info["compression"]["n_components"] == 3
+    assert info["heldout"]["fraction"] == 0.2 and "val_accuracy" in info["heldout"]["metrics"]
 
 
 def test_cli_errors_are_clear(tmp_path: Path) -> None:

@@ -73,3 +73,11 @@ def test_best_known_and_expected_final(synthetic_benchmark) -> None:  # type: ig
     assert b.mean_full_training_time_s > 0
     info = b.describe()
     assert info["architectures"] == 200 and info["seeds_per_architecture"] == {"2": 200}
+
+
+def test_covered_sample_many_is_the_stream_of_single_samples(synthetic_benchmark) -> None:  # type: ignore[no-untyped-def]
+    space = synthetic_benchmark.space
+    assert isinstance(space, CoveredSubspace)
+    one, block = np.random.default_rng(3), np.random.default_rng(3)
+    assert space.sample_many(block, 40) == [space.sample(one) for _ in range(40)]
+    assert one.integers(1000) == block.integers(1000)

@@ -158,3 +158,43 @@ def test_curves_come_through_the_benchmark_api(synthetic_set_path) -> None:  # t
     assert by_name.archs == list(api.load_benchmark("synthetic").curve_set.archs)
     with pytest.raises(ValueError, match="not a tabular benchmark"):
         load_curves("mnist1d-surrogate")
+
+
+def test_evaluate_caps_the_training_curves_and_logs_with_verbose(set_path):
+    """--max-train-curves caps what LcSVR fits on (it used to fit on every training curve);
+    -v says what each step does through logging, -q keeps it quiet."""
+    args = ["lce", "evaluate", "--curves", str(set_path), "--methods", "lcsvr,last"]
+    args += ["--e-few", "4", "--max-curves", "10", "--max-train-curves", "12", "--json"]
+    res = CliRunner().invoke(main, ["-v", *args])
+    assert res.exit_code == 0, res.output
+    assert "INFO: lcsvr at E_few=4: fit on 12 curves, predict 10" in res.output
+    rows = json.loads(res.output[res.output.index("{") :])["results"]
+    assert {(r["n_train"], r["n_test"]) for r in rows} == {(12, 10)}
+    quiet = CliRunner().invoke(main, ["-q", *args])
+    assert quiet.exit_code == 0 and "INFO" not in quiet.output
+
+
+def test_prediction_panels_stay_in_the_metric_range_on_equal_axes(tmp_path, monkeypatch):
+    """Wide normal intervals (reaching below 0 and above 1) are clipped to the accuracy range,
+    and every panel is square around the y = x diagonal."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from nas_sim.lce.evaluate import CurveData, EvalRow, plot_predictions
+    from nas_sim.lce.method import Prediction
+
+    y = np.linspace(0.5, 0.9, 8)
+    pred = Prediction(mean=y + 0.05, std=np.full(8, 0.5))
+    data = CurveData("t", "val_accuracy", np.tile(y, (5, 1)), ["a"] * 5)
+    row = EvalRow("m", 3, 10, 4, 8, 0.05, 0.5, 0.0, 0.9, 0.0, 0.0, 0)
+    kept = []
+    monkeypatch.setattr(plt, "close", lambda fig: kept.append(fig))
+    plot_predictions(data, {("m", 3): (pred, y)}, [row], tmp_path / "p.png")
+    ax = kept[0].axes[0]
+    lo, hi = ax.get_ylim()
+    assert ax.get_xlim() == (lo, hi) and 0.4 < lo < 0.5 and 0.9 < hi <= 1.0
+    segments = ax.collections[0].get_segments()  # the error bars
+    assert min(s[:, 1].min() for s in segments) >= 0.0
+    assert max(s[:, 1].max() for s in segments) <= 1.0

@@ -7,6 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import click
 import pytest
 from click.testing import CliRunner
 
@@ -136,6 +137,28 @@ def test_benchmarks_list_and_info(synthetic_set_path) -> None:  # type: ignore[n
     assert info["space"] == "nb201" and info["max_epochs"] == 12 and info["architectures"] == 200
 
 
+def test_factories_that_need_a_path_say_so() -> None:
+    """`list` marks the factories that need a path, and `benchmarks info` on their bare name
+    says what to give instead of crashing with a TypeError."""
+    lines = invoke("list", "benchmark").output.splitlines()  # type: ignore[attr-defined]
+    assert "tabular (needs path: pass the file itself)" in lines
+    assert "mnist1d" in lines  # built without arguments: no note
+    for name in ("tabular", "surrogate"):
+        res = CliRunner().invoke(main, ["benchmarks", "info", name])
+        assert res.exit_code != 0 and not isinstance(res.exception, TypeError)
+        assert f"benchmark {name!r} is a factory that needs path" in res.output
+
+
+def test_surrogate_commands_accept_registered_surrogate_names() -> None:
+    """The name `run --benchmark` accepts works for `surrogate info` too; a non-surrogate name
+    gets a one-line error."""
+    res = invoke("surrogate", "info", "mnist1d-surrogate", "--json")
+    info = json.loads(res.output)  # type: ignore[attr-defined]
+    assert info["space"] == "nb201" and info["heldout"]["fraction"] == 0.2
+    res = CliRunner().invoke(main, ["surrogate", "info", "synthetic"])
+    assert res.exit_code == 1 and "'synthetic' is not a surrogate" in res.output
+
+
 def test_plot_writes_png_and_skips_bad_files(synthetic_benchmark, tmp_path) -> None:  # type: ignore[no-untyped-def]
     from nas_sim.results import save_result
 
@@ -182,8 +205,8 @@ def test_list_is_driven_by_the_registry() -> None:
     assert json.loads(out) == {kind: registry.names(kind) for kind in registry.KINDS}
     for kind in registry.KINDS:
         for spelling in (kind, f"{kind}s"):
-            listed = invoke("list", spelling).output.split()  # type: ignore[attr-defined]
-            assert listed == registry.names(kind)
+            out = invoke("list", spelling).output  # type: ignore[attr-defined]
+            assert [line.split()[0] for line in out.splitlines()] == registry.names(kind)
     res = CliRunner().invoke(main, ["list", "widgets"])
     assert res.exit_code == 2 and "optimizer" in res.output
 
@@ -204,5 +227,38 @@ def test_core_attaches_suite_and_report_itself() -> None:
     from nas_sim.report.cli import report
     from nas_sim.suite.cli import suite
 
-    assert main.commands["suite"] is suite and main.commands["report"] is report
+    ctx = click.Context(main)
+    assert main.get_command(ctx, "suite") is suite and main.get_command(ctx, "report") is report
     assert not {"suite", "report"} & {ep.name for ep in entry_points(group="nas_sim.cli")}
+
+
+def test_help_lists_the_built_in_groups_with_their_own_short_help() -> None:
+    # `nas-sim --help` lists the built-in groups without importing them, from BUILT_IN_SHORT_HELP:
+    # each text must be the one the loaded command gives
+    from importlib.metadata import entry_points
+
+    from nas_sim.cli import BUILT_IN_SHORT_HELP, CORE_GROUPS
+
+    targets = {**CORE_GROUPS, **{ep.name: ep.value for ep in entry_points(group="nas_sim.cli")}}
+    ctx = click.Context(main)
+    for name, target in targets.items():
+        if target in BUILT_IN_SHORT_HELP:
+            cmd = main.get_command(ctx, name)
+            assert cmd is not None
+            assert cmd.get_short_help_str(limit=10_000) == BUILT_IN_SHORT_HELP[target], name
+    assert set(BUILT_IN_SHORT_HELP) <= set(targets.values())
+
+
+def test_top_level_help_imports_neither_numpy_nor_the_commands() -> None:
+    code = (
+        "import sys\n"
+        "from nas_sim.cli import main\n"
+        "try:\n    main(['--help'])\nexcept SystemExit:\n    pass\n"
+        "heavy = [m for m in ('numpy', 'pyarrow', 'nas_sim.suite.cli', 'nas_sim.benchmarks.cli')"
+        " if m in sys.modules]\n"
+        "print('HEAVY', heavy)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert "HEAVY []" in out.stdout
+    for name in ("run", "suite", "report", "lce", "import", "surrogate"):
+        assert f"  {name} " in out.stdout

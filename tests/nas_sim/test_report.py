@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import json
 import math
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -113,25 +114,113 @@ def test_final_table_matches_the_result_files(suite_dir: Path) -> None:
 def test_html_is_self_contained_with_figures_and_tables(suite_dir: Path) -> None:
     rep = build_report(suite_dir, surrogate="no-such-surrogate")
     html = render_html(rep)
-    assert set(rep.figures) == {"anytime-0", "anytime-1", "lce-0", "lce-1"}
+    assert set(rep.figures) == {"anytime-0", "anytime-1", "lce-0", "lce-1", "ranks-0", "ranks-1"}
     for png in rep.figures.values():
         assert png.startswith(b"\x89PNG")
-    assert html.count("data:image/png;base64,") == 4
+    assert html.count("data:image/png;base64,") == 6
     assert base64.b64encode(rep.figures["anytime-0"]).decode() in html
     assert "http://" not in html and "https://" not in html and "<script" not in html
     assert "Final values and average ranks" in html and "Wilcoxon" in html
-    assert "no surrogate benchmark &#x27;no-such-surrogate&#x27;" in html
+    # the suite never ran on the surrogate: no learning-curve section, no note about it
+    assert "Learning curves" not in html and "no-such-surrogate" not in html
     assert "boom after 1 requests" in html  # failed runs listed with their traceback
 
 
-def test_learning_curve_figure_with_a_registered_surrogate(suite_dir: Path, tmp_path: Path) -> None:
+def test_learning_curve_figure_only_for_a_suite_that_ran_the_surrogate(
+    suite_dir: Path, tmp_path: Path
+) -> None:
     path = tmp_path / "lc.parquet"
     write_curve_set(synthetic_nb201_set(20, 3, 10, seed=1), path)
     registry.register("benchmark", "test-lc-surrogate")(lambda: TabularBenchmark.from_path(path))
     registry.register("benchmark", "test-lc-true")(lambda: TabularBenchmark.from_path(path))
-    rep = build_report(suite_dir, surrogate="test-lc-surrogate", true_benchmark="test-lc-true")
+    (tmp_path / "s.toml").write_text("""
+[suite]
+name = "on-surrogate"
+seeds = 2
+budget = "10x"
+[[benchmark]]
+name = "test-lc-surrogate"
+[[optimizer]]
+name = "rs"
+""")
+    run_suite(load_suite(tmp_path / "s.toml"), tmp_path / "out", make_executor("serial"))
+    rep = build_report(
+        tmp_path / "out", surrogate="test-lc-surrogate", true_benchmark="test-lc-true"
+    )
     assert rep.figures["learning-curves"].startswith(b"\x89PNG")
     assert not any("Learning-curve" in n for n in rep.data["notes"])
+    other = build_report(suite_dir, surrogate="test-lc-surrogate", true_benchmark="test-lc-true")
+    assert "learning-curves" not in other.figures
+
+
+def test_holm_adjusts_like_statsmodels_and_without_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    from nas_sim.report.stats import holm
+
+    ps = [0.01, 0.04, math.nan, 0.03, 0.2]
+    # by hand: sorted 0.01, 0.03, 0.04, 0.2 times 4, 3, 2, 1, then the running maximum
+    expected = [0.04, 0.09, math.nan, 0.09, 0.2]
+    np.testing.assert_allclose(holm(ps), expected)
+    monkeypatch.setitem(sys.modules, "statsmodels.stats.multitest", None)  # not installed
+    np.testing.assert_allclose(holm(ps), expected)
+
+
+def test_best_is_claimed_only_when_significant_after_correction() -> None:
+    from nas_sim.report.stats import friedman, significantly_best
+
+    rng = np.random.default_rng(0)
+    base = rng.normal(size=12)
+    close = _setting(
+        {"p": dict(enumerate(base)), "q": dict(enumerate(base + 0.01 * rng.normal(size=12)))}
+    )
+    assert significantly_best(close, wilcoxon_pairs(close)) is None
+    clear = _setting(
+        {
+            "p": dict(enumerate(base)),
+            "q": dict(enumerate(base + 1 + 0.1 * rng.normal(size=12))),
+            "r": dict(enumerate(base + 2 + 0.1 * rng.normal(size=12))),
+        }
+    )
+    tests = wilcoxon_pairs(clear)
+    assert all(t.p_holm >= t.p_value for t in tests)
+    assert significantly_best(clear, tests) == "p"
+    f = friedman(clear)
+    assert f is not None and f.ranks == {"p": 1.0, "q": 2.0, "r": 3.0} and f.p_value < 1e-4
+    # Nemenyi's CD for k = 3, N = 12 at alpha 0.05: q = 2.343 (Demsar 2006, Table 5)
+    assert f.cd == pytest.approx(2.343 * math.sqrt(3 * 4 / (6 * 12)), rel=1e-3)
+
+
+def test_report_says_in_words_when_nothing_is_significant(suite_dir: Path) -> None:
+    rep = build_report(suite_dir, with_figures=False)
+    html = render_html(rep)
+    if None in rep.data["significantly_best"].values():
+        assert "No optimizer is significantly better than all others" in html
+    assert "Holm" in html and "Mean ± standard error" in html
+    assert "class='best'" not in html or any(rep.data["significantly_best"].values())
+
+
+def test_plot_keeps_configurations_apart_and_shows_zero_regret(tmp_path: Path) -> None:
+    """Runs of one optimizer with other budgets or worker counts are separate lines, and a
+    regret of 0 stays on the axis (symlog)."""
+    from nas_sim import api
+    from nas_sim.plots import configuration_labels
+
+    bench = api.load_benchmark("synthetic")
+    runs = [api.run(bench, "rs", seed=s, budget="20x") for s in (0, 1)]
+    runs.append(api.run(bench, "rs", seed=0, budget="20x", workers=2))
+    labels = configuration_labels(runs)
+    assert labels[0] == labels[1] != labels[2] and "n_workers=2" in labels[2]
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from nas_sim.plots import use_symlog_if_needed
+
+    fig, ax = plt.subplots()
+    ax.set_ylabel("test regret")
+    use_symlog_if_needed(ax, [0.0, 0.02, 0.1])
+    assert ax.get_yscale() == "symlog" and "symlog" in ax.get_ylabel()
+    plt.close(fig)
 
 
 def test_report_and_suite_cli(suite_dir: Path, tmp_path: Path) -> None:

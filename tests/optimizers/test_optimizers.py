@@ -206,3 +206,34 @@ def test_asha_promotions_equal_the_scan_of_the_rung_top(synthetic_benchmark) -> 
     ]
     assert runs[0].trajectory == runs[1].trajectory
     assert runs[0].summary == runs[1].summary
+
+
+def test_plain_rea_retrains_seen_classes_and_rea_does_not(synthetic_benchmark) -> None:
+    # Real et al.'s REA trains whatever the mutation gives; the default REA rejects children of
+    # classes it has trained (200 classes in the synthetic table, 120 jobs)
+    from nas_sim.optimizers.regularized_evolution import (
+        PlainRegularizedEvolution,
+        RegularizedEvolution,
+    )
+    from nas_sim.simulator import Simulator
+
+    def asked_classes(cls: type[RegularizedEvolution]) -> list[object]:
+        class Recording(cls):  # type: ignore[valid-type, misc]
+            def ask(self):  # type: ignore[no-untyped-def]
+                req = super().ask()
+                asked.append(synthetic_benchmark.space.canonical(req.arch))
+                return req
+
+        asked: list[object] = []
+        opt = Recording(population_size=5, sample_size=3)
+        Simulator(synthetic_benchmark, opt, budget=1e12, max_jobs=120, seed=4).run()
+        return asked
+
+    plain, rejecting = asked_classes(PlainRegularizedEvolution), asked_classes(RegularizedEvolution)
+    assert plain[:5] == rejecting[:5]  # the same random start
+    # seed 4: the rejecting REA asks 74 distinct classes, plain REA 13 (it retrains the best)
+    assert len(set(rejecting)) > 4 * len(set(plain))
+    assert registry.create("optimizer", "rea-plain").hyperparameters() == {
+        "population_size": 20,
+        "sample_size": 10,
+    }

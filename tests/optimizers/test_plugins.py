@@ -80,3 +80,52 @@ def test_unimportable_optimizers_skip_only_the_fresh_process_check(
 
     skipped = check_optimizer(Local, synthetic_set_path, n_jobs=10)
     assert len(skipped) == 1 and skipped[0].startswith("check_reproducible_in_fresh_process")
+
+
+def _readme_block(start: str) -> str:
+    import re
+
+    readme = (EXAMPLES.parent / "README.md").read_text()
+    blocks = re.findall(r"```python\n(.*?)```", readme, re.S)
+    found = [b for b in blocks if b.startswith(start)]
+    assert len(found) == 1, f"README has no single python block starting {start!r}"
+    return found[0]
+
+
+def test_readme_contract_example_passes_pasted_alone_into_a_user_project(tmp_path: Path) -> None:
+    """Pasted into a user's project with its own `tests/` package (and the README's plugin file
+    next to it), the README's contract example passes in a fresh pytest process."""
+    import shutil
+    import subprocess
+
+    (tmp_path / "tests").mkdir()
+    (tmp_path / "tests" / "__init__.py").write_text("")
+    (tmp_path / "examples").mkdir()
+    shutil.copy(EXAMPLES / "my_optimizer.py", tmp_path / "examples" / "my_optimizer.py")
+    code = _readme_block("import pytest\nfrom nas_sim.testing import OPTIMIZER_CHECKS")
+    (tmp_path / "tests" / "test_contract.py").write_text(code)
+    proc = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "tests"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-2000:]
+    assert "8 passed" in proc.stdout
+
+
+@pytest.mark.parametrize("check_name", ["check_requests_valid", "check_stopped_results"])
+def test_each_check_loads_the_plugins_it_is_given(tmp_path: Path, check_name: str) -> None:
+    """One check alone, first thing in a fresh process, loads its plugins (it used to ignore
+    them and fail with `unknown optimizer`)."""
+    import subprocess
+
+    code = (
+        f"from nas_sim.testing.optimizers import {check_name} as check\n"
+        f"check('greedy', 'mnist1d', plugins=[{str(EXAMPLES / 'my_optimizer.py')!r}], n_jobs=15)\n"
+    )
+    proc = subprocess.run(
+        [sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True, check=False
+    )
+    assert proc.returncode == 0, proc.stderr[-3000:]

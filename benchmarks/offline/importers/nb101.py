@@ -1,8 +1,7 @@
 """Import NAS-Bench-101 data (Ying et al. 2019): the official tfrecords and the NB111 curves.
 
 ``nasbench_full.tfrecord`` / ``nasbench_only108.tfrecord`` hold one record per (cell, epoch
-budget, repeat): a JSON array ``[module_hash, epochs, adjacency bits, ops, base64 ModelMetrics]``
-(upstream-formats.md §2.1.1). They are read here without TensorFlow, and every record's graph is
+budget, repeat): a JSON array ``[module_hash, epochs, adjacency bits, ops, base64 ModelMetrics]``. They are read here without TensorFlow, and every record's graph is
 checked against its hash.
 
 The tfrecords are built from NB101's per-run ``results.json`` files (the training code's output,
@@ -34,6 +33,7 @@ from nas_sim.benchmarks.offline.importers.report import DataImportError, ImportR
 from nas_sim.benchmarks.offline.importers.run_identity import number_runs
 from nas_sim.benchmarks.offline.importers.tfrecord import as_double, parse_fields, read_records
 from nas_sim.benchmarks.spaces.nb101 import OPS, NB101Space, NB101Spec, graph_hash
+from nas_sim.progress import tick
 from nas_sim.search_space import InvalidArchitectureError
 
 BUDGETS = (4, 12, 36, 108)
@@ -133,6 +133,8 @@ def read_nb101_tfrecord(path: str | os.PathLike[str]) -> Iterator[NB101Record]:
     path = Path(path)
     checked: set[str] = set()
     for i, payload in enumerate(read_records(path)):
+        if i % 1000 == 0:
+            tick(i, None, "records read")  # a tfrecord does not say how many it holds
         rec = parse_payload(payload, f"{path.name} record {i}", check_hash=False)
         if rec.module_hash not in checked:
             parse_payload(payload, f"{path.name} record {i}", check_hash=True)
@@ -452,9 +454,10 @@ def import_nb111(
     }
     extra: dict[int, list[float]] = {b: [] for b in BUDGETS}
     hashes, dropped_zero = [], 0
-    for h, rep, f in files:
+    for i, (h, rep, f) in enumerate(files):
         name = str(f.relative_to(root))
         report.n_read += 1
+        tick(i + 1, len(files), "result files read")
         try:
             if h not in fixed:
                 raise DataImportError(f"{name}: hash {h} is not in {Path(tfrecord).name}")

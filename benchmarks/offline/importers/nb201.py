@@ -1,6 +1,6 @@
 """Import NAS-Bench-201 / NATS-Bench-tss data (Dong & Yang 2020; Dong et al. 2021).
 
-Three containers hold the same training runs (upstream-formats.md §2.3):
+Three containers hold the same training runs:
 
 - NASLib's ``nb201_<dataset>_full_training.pickle``: ``arch → {dataset → record}`` with per-epoch
   lists. ``eval_acc1es`` may carry trailing final values after the 200 per-epoch entries: one

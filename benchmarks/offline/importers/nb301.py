@@ -1,7 +1,7 @@
 """Import NAS-Bench-301 training data (Siems et al. 2020) into a learning-curve set.
 
-The data is a folder of result JSONs, ``<root>/<optimizer>/results_<n>.json`` (upstream-formats.md
-§2.4.1), each with the architecture as a ConfigSpace dict (``optimized_hyperparamater_config``,
+The data is a folder of result JSONs, ``<root>/<optimizer>/results_<n>.json`` (the
+release's layout), each with the architecture as a ConfigSpace dict (``optimized_hyperparamater_config``,
 upstream's spelling) and per-epoch ``learning_curves`` in percent. As NAS-Bench-x11 does, curves
 shorter than ``max_epochs`` (98) are padded with their last value — counted in the report — and
 longer ones are cut (also counted). The test accuracy exists only for the final epoch.
@@ -21,6 +21,7 @@ from nas_sim.benchmarks.curve_set import CurveSet, CurveSetError
 from nas_sim.benchmarks.offline.importers.report import DataImportError, ImportReport
 from nas_sim.benchmarks.offline.importers.run_identity import number_runs
 from nas_sim.benchmarks.spaces.darts import DartsSpace, from_config
+from nas_sim.progress import tick
 from nas_sim.search_space import InvalidArchitectureError
 
 CONFIG_FIELD = "optimized_hyperparamater_config"  # sic
@@ -125,8 +126,9 @@ def import_nb301(
     rows: dict[str, list[np.ndarray]] = {}
     test, times, optimizer, names = [], [], [], []
     padded = cut = 0
-    for f, (name, data, error) in zip(files, loaded):
+    for i, (f, (name, data, error)) in enumerate(zip(files, loaded)):
         report.n_read += 1
+        tick(i + 1, len(files), "result files read")
         try:
             if error is not None:
                 raise error

@@ -1,7 +1,7 @@
 """Import NAS-Bench-NLP training logs (Klyuchnikov et al. 2020) into a learning-curve set.
 
 One ``log_stats_model_<recipe id>_<time>_<experiment id>.json`` per run (PTB single/multi-run or
-WikiText-2; upstream-formats.md §2.5.1). Losses are mean cross-entropy in nats and stay so; the
+WikiText-2, as released). Losses are mean cross-entropy in nats and stay so; the
 objective is ``val_loss`` (lower is better). Diverged or unfinished runs (``status`` other than
 "OK", NaN losses, fewer than ``max_epochs`` values) are skipped and listed in the report.
 """
@@ -20,6 +20,7 @@ from nas_sim.benchmarks.curve_set import CurveSet, CurveSetError
 from nas_sim.benchmarks.offline.importers.report import DataImportError, ImportReport
 from nas_sim.benchmarks.offline.importers.run_identity import number_runs
 from nas_sim.benchmarks.spaces.nlp import NLP11_MAX_NODES, NLPSpace
+from nas_sim.progress import tick
 from nas_sim.search_space import InvalidArchitectureError
 
 _CURVES = {"train_losses": "train_loss", "val_losses": "val_loss", "test_losses": "test_loss"}
@@ -86,8 +87,9 @@ def import_nlp_logs(
     report = ImportReport("nlp", str(path))
     space = NLPSpace()
     parsed: list[tuple[Path, dict[str, object]]] = []
-    for f in files:
+    for i, f in enumerate(files):
         report.n_read += 1
+        tick(i + 1, len(files), "logs read")
         try:
             parsed.append((f, _read_log(f)))
         except DataImportError as exc:

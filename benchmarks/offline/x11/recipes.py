@@ -1,5 +1,5 @@
 """The recommended settings of each x11 benchmark (Yan et al. 2021, "NAS-Bench-x11 and the Power
-of Learning Curves"; upstream-formats.md §3.1–3.2)."""
+of Learning Curves", §3, and its released code)."""
 
 from __future__ import annotations
 
