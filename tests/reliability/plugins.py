@@ -113,3 +113,17 @@ class WritesIntoTheCurve(_Base):
 
     def tell(self, result: Result) -> None:
         result.curve["val_accuracy"][:] = 1.0
+
+
+@register("optimizer", "rel-slow")
+class SlowWhenAsked(_Base):
+    """Random architectures, trained fully; with ``NAS_SIM_TEST_SLOW`` set each ask also sleeps
+    that many seconds of real time (the results do not change), so a test can catch a suite
+    mid-run however fast the machine."""
+
+    def ask(self) -> Request | None:
+        import os
+        import time
+
+        time.sleep(float(os.environ.get("NAS_SIM_TEST_SLOW", "0")))
+        return super().ask()

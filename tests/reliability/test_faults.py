@@ -15,18 +15,28 @@ from pathlib import Path
 import pytest
 
 from nas_sim.results import load_result
-from tests.reliability.conftest import cli, folder_files, live_processes, suite_toml
+from tests.reliability.conftest import PLUGINS, cli, folder_files, live_processes
 
 
-def _long_suite(tmp: Path, bench: Path, seeds: int = 6) -> Path:
-    """Runs of random search long enough (tenths of a second each) to be caught mid-suite."""
-    path = suite_toml(tmp / "long.toml", bench, seeds=seeds, budget="6000x")
-    rea = '[[optimizer]]\nname = "rea"\nparams = { population_size = 5, sample_size = 2 }\n'
-    path.write_text(path.read_text().replace(rea, ""))  # random search only: the cheapest runs
+def _slow_suite(tmp: Path, bench: Path, seeds: int) -> Path:
+    """Runs of ``rel-slow``: with ``SLOW`` in the environment each ask also sleeps (real time
+    only, the results do not change), so a test catches the suite mid-run however fast the
+    machine, and the resume and clean runs without it are quick."""
+    path = tmp / "slow.toml"
+    path.write_text(
+        f'[suite]\nseeds = {seeds}\nbudget = "20x"\n[[benchmark]]\npath = "{bench}"\n'
+        '[[optimizer]]\nname = "rel-slow"\n'
+    )
     return path
 
 
-def _start(suite: Path, out: Path, *extra: str) -> subprocess.Popen[str]:
+SLOW = {"NAS_SIM_TEST_SLOW": "0.05"}
+PLUGIN = ("--plugin", str(PLUGINS))
+
+
+def _start(
+    suite: Path, out: Path, *extra: str, env: dict[str, str] | None = None
+) -> subprocess.Popen[str]:
     return subprocess.Popen(
         [sys.executable, "-m", "nas_sim.cli", "suite", str(suite), "--out", str(out), "-q"]
         + list(extra),
@@ -34,6 +44,7 @@ def _start(suite: Path, out: Path, *extra: str) -> subprocess.Popen[str]:
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
+        env={**os.environ, **(env or {})},
     )
 
 
@@ -52,12 +63,13 @@ def _n_runs(out: Path) -> int:
 def test_a_second_writer_is_refused_naming_the_holder_and_a_killed_ones_lock_is_recovered(
     tmp_path: Path, small_set: Path
 ) -> None:
-    suite, out = _long_suite(tmp_path, small_set, seeds=16), tmp_path / "out"
-    first = _start(suite, out, "-e", "serial")
+    suite, out = _slow_suite(tmp_path, small_set, seeds=16), tmp_path / "out"
+    plugin = PLUGIN
+    first = _start(suite, out, "-e", "serial", *plugin, env=SLOW)
     try:
         _wait_for(lambda: (out / ".lock-holder.json").exists(), first)
         for extra in ((), ("--resume",)):
-            second = cli("suite", suite, "--out", out, "-e", "serial", "-q", *extra)
+            second = cli("suite", suite, "--out", out, "-e", "serial", "-q", *plugin, *extra)
             assert first.poll() is None, "the first writer ended: the check proves nothing"
             assert second.returncode != 0 and "Traceback" not in second.output
             assert f"pid {first.pid} on host {socket.gethostname()!r}" in second.output
@@ -68,7 +80,7 @@ def test_a_second_writer_is_refused_naming_the_holder_and_a_killed_ones_lock_is_
     assert json.loads((out / ".lock-holder.json").read_text())["pid"] == first.pid
     done = _n_runs(out)
     assert done < 16
-    resumed = cli("suite", suite, "--out", out, "-e", "serial", "-q", "--resume")
+    resumed = cli("suite", suite, "--out", out, "-e", "serial", "-q", "--resume", *plugin)
     assert resumed.returncode == 0, resumed.output
     assert f"{16 - done} run(s) finished, 0 failed, {done} skipped" in resumed.output
     assert _n_runs(out) == 16
@@ -83,8 +95,8 @@ def test_a_second_writer_is_refused_naming_the_holder_and_a_killed_ones_lock_is_
 def test_a_signal_stops_the_pool_keeps_results_and_resume_completes(
     tmp_path: Path, small_set: Path, sig: signal.Signals
 ) -> None:
-    suite, out = _long_suite(tmp_path, small_set), tmp_path / "out"
-    proc = _start(suite, out, "-e", "local", "-j", "2")
+    suite, out = _slow_suite(tmp_path, small_set, seeds=12), tmp_path / "out"
+    proc = _start(suite, out, "-e", "local", "-j", "2", *PLUGIN, env=SLOW)
     _wait_for(lambda: _n_runs(out) >= 2, proc)
     os.kill(proc.pid, sig)  # the driver only, as a scheduler's SIGTERM or a kill -INT
     t0 = time.monotonic()
@@ -104,10 +116,10 @@ def test_a_signal_stops_the_pool_keeps_results_and_resume_completes(
     assert not [p for p in out.rglob(".*.tmp")]  # no partial files
     for p in (out / "runs").glob("*.json"):
         load_result(p)  # every stored result is complete
-    resumed = cli("suite", suite, "--out", out, "-e", "serial", "-q", "--resume")
+    resumed = cli("suite", suite, "--out", out, "-e", "serial", "-q", "--resume", *PLUGIN)
     assert resumed.returncode == 0 and f"{kept} skipped" in resumed.output, resumed.output
     clean = tmp_path / "clean"
-    assert cli("suite", suite, "--out", clean, "-e", "serial", "-q").returncode == 0
+    assert cli("suite", suite, "--out", clean, "-e", "serial", "-q", *PLUGIN).returncode == 0
     assert folder_files(out) == folder_files(clean)
 
 
@@ -121,7 +133,7 @@ def test_an_interrupted_run_saves_its_partial_trajectory(tmp_path: Path) -> None
             "nas_sim.cli",
             "run",
             "--budget",
-            "500000x",
+            "1000000x",
             "-q",
             "--out",
             str(out),
