@@ -54,6 +54,25 @@ def signals_raise() -> Iterator[None]:
             signal.signal(s, h)
 
 
+@contextmanager
+def keep_signal_handlers() -> Iterator[None]:
+    """Restore the SIGINT/SIGTERM handlers a library replaced inside the block.
+
+    ``ray.init`` installs its own SIGTERM handler in the driver (it logs a stack dump and exits
+    with status 15), which would bypass :func:`signals_raise`: the suite could neither stop its
+    tasks nor say how to resume."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    saved = {s: signal.getsignal(s) for s in SIGNALS}
+    try:
+        yield
+    finally:
+        for s, h in saved.items():
+            if h is not None:  # None: a handler not installed from Python, nothing to restore
+                signal.signal(s, h)
+
+
 def ignore_sigint() -> None:
     """For worker processes: a terminal's Ctrl-C reaches the whole process group, but only the
     driver decides how to stop (it terminates its workers); a worker dying on its own would

@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from typing import Any
 
-from nas_sim.interrupt import ignore_sigint
+from nas_sim.interrupt import ignore_sigint, keep_signal_handlers
 from nas_sim.suite.runner import Outcome, execute
 
 EXECUTORS: tuple[str, ...] = ("local", "ray", "serial")
@@ -187,7 +187,8 @@ class RayExecutor(Executor):
             if self.address is None:
                 kwargs["num_cpus"] = self.jobs
             try:
-                ray.init(address=self.address, **kwargs)
+                with keep_signal_handlers():
+                    ray.init(address=self.address, **kwargs)
             except Exception as exc:  # ray raises ConnectionError, RuntimeError, ValueError …
                 where = f"the Ray cluster at {self.address!r}" if self.address else "a local Ray"
                 raise ExecutorError(f"could not start {where}: {exc}") from exc

@@ -88,15 +88,23 @@ def test_a_second_writer_is_refused_naming_the_holder_and_a_killed_ones_lock_is_
 
 
 @pytest.mark.parametrize(
-    "sig",
-    [signal.SIGTERM, pytest.param(signal.SIGINT, marks=pytest.mark.slow)],
-    ids=["TERM", "INT"],
+    ("executor", "sig"),
+    [
+        ("local", signal.SIGTERM),
+        pytest.param("local", signal.SIGINT, marks=pytest.mark.slow),
+        # Ray starts in seconds and is an optional extra: slow, and skipped without it
+        pytest.param("ray", signal.SIGTERM, marks=pytest.mark.slow),
+        pytest.param("ray", signal.SIGINT, marks=pytest.mark.slow),
+    ],
+    ids=["local-TERM", "local-INT", "ray-TERM", "ray-INT"],
 )
 def test_a_signal_stops_the_pool_keeps_results_and_resume_completes(
-    tmp_path: Path, small_set: Path, sig: signal.Signals
+    tmp_path: Path, small_set: Path, executor: str, sig: signal.Signals
 ) -> None:
+    if executor == "ray":
+        pytest.importorskip("ray")
     suite, out = _slow_suite(tmp_path, small_set, seeds=12), tmp_path / "out"
-    proc = _start(suite, out, "-e", "local", "-j", "2", *PLUGIN, env=SLOW)
+    proc = _start(suite, out, "-e", executor, "-j", "2", *PLUGIN, env=SLOW)
     _wait_for(lambda: _n_runs(out) >= 2, proc)
     os.kill(proc.pid, sig)  # the driver only, as a scheduler's SIGTERM or a kill -INT
     t0 = time.monotonic()
