@@ -14,12 +14,13 @@ import json
 import warnings
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import click
 
 from nas_sim import registry
 from nas_sim.benchmarks.surrogate.noise import NOISE_MODELS
+from nas_sim.interrupt import Interrupted
 from nas_sim.progress import shows_progress
 
 # ---- nas-sim import …: NAS benchmark files to learning-curve sets
@@ -820,6 +821,20 @@ def generate_mnist1d(
         generate(jobs, out, cfg, device=device, workers=workers)
     except GeneratorError as e:
         raise click.ClickException(str(e)) from None
+    except Interrupted as e:
+        _interrupted_generation(e, out)
+
+
+def _interrupted_generation(exc: Interrupted, out: Path) -> NoReturn:
+    """SIGINT/SIGTERM during training: the workers are stopped, finished runs are kept."""
+    from nas_sim.benchmarks.offline.mnist1d.generator import finished_keys
+
+    click.echo(
+        f"{exc}: {len(finished_keys(out))} finished runs are kept in {out}; rerun the same "
+        "command to resume",
+        err=True,
+    )
+    raise SystemExit(exc.exit_code)
 
 
 @data.command("pilot-mnist1d")
@@ -890,6 +905,8 @@ def pilot_mnist1d(
         _, records = load_runs(out)
     except (GeneratorError, AssembleError, ValueError) as e:
         raise click.ClickException(str(e)) from None
+    except Interrupted as e:
+        _interrupted_generation(e, out)
     wanted = set(seed_list)
     records = [r for r in records if r["seed"] in wanted]
     try:

@@ -15,6 +15,10 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from types import FrameType
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from concurrent.futures import ProcessPoolExecutor
 
 SIGNALS: tuple[signal.Signals, ...] = (signal.SIGINT, signal.SIGTERM)
 
@@ -78,3 +82,21 @@ def ignore_sigint() -> None:
     driver decides how to stop (it terminates its workers); a worker dying on its own would
     surface as a broken pool instead of a clean shutdown."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+def terminate_pool_workers(pool: ProcessPoolExecutor, grace_s: float = 5.0) -> None:
+    """Stop a process pool's workers now: SIGTERM, then SIGKILL after ``grace_s``.
+
+    ``shutdown(cancel_futures=True)`` only drops queued work; running workers would finish their
+    task and, if the parent is gone, live on as orphans holding memory and cores."""
+    # concurrent.futures has no public way to stop running workers before Python 3.14
+    procs = list((getattr(pool, "_processes", None) or {}).values())
+    pool.shutdown(wait=False, cancel_futures=True)
+    for p in procs:
+        if p.is_alive():
+            p.terminate()
+    for p in procs:
+        p.join(timeout=grace_s)
+        if p.is_alive():
+            p.kill()
+            p.join(timeout=grace_s)

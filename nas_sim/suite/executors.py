@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from typing import Any
 
-from nas_sim.interrupt import ignore_sigint, keep_signal_handlers
+from nas_sim.interrupt import ignore_sigint, keep_signal_handlers, terminate_pool_workers
 from nas_sim.suite.runner import Outcome, execute
 
 EXECUTORS: tuple[str, ...] = ("local", "ray", "serial")
@@ -161,19 +161,8 @@ class LocalExecutor(Executor):
         """Terminate the workers (SIGTERM, then SIGKILL after ``_GRACE_S``) and drop the pool:
         their runs are lost, nothing of them was written (workers write no files)."""
         pool, self._pool = self._pool, None
-        if pool is None:
-            return
-        # concurrent.futures has no public way to stop running workers before Python 3.14
-        procs = list((getattr(pool, "_processes", None) or {}).values())
-        pool.shutdown(wait=False, cancel_futures=True)
-        for p in procs:
-            if p.is_alive():
-                p.terminate()
-        for p in procs:
-            p.join(timeout=_GRACE_S)
-            if p.is_alive():
-                p.kill()
-                p.join(timeout=_GRACE_S)
+        if pool is not None:
+            terminate_pool_workers(pool, _GRACE_S)
 
 
 class RayExecutor(Executor):

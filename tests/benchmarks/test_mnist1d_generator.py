@@ -247,3 +247,64 @@ def test_killed_generator_process_resumes(tmp_path):
     assert "already done" in out.stdout
     assert len(list(runs_dir(tmp_path).glob("*.json"))) == 8
     assert not list(runs_dir(tmp_path).glob("*.tmp"))
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT], ids=["TERM", "INT"])
+def test_a_signal_to_the_generator_stops_its_workers_and_keeps_finished_runs(tmp_path, sig):
+    """SIGTERM (a scheduler) or SIGINT to the driver alone: no worker trains on as an orphan,
+    the exit status is the shell's 128 + signal, and the same command resumes to the full plan."""
+    cmd = [
+        sys.executable,
+        "-m",
+        "nas_sim.benchmarks.cli",
+        "data",
+        "generate-mnist1d",
+        "--out",
+        str(tmp_path),
+        "--epochs",
+        "2",
+        "--n-train",
+        "100",
+        "--limit",
+        "12",
+        "--workers",
+        "2",
+        "--device",
+        "cpu",
+    ]
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    proc = subprocess.Popen(
+        cmd, cwd=ROOT, env=env, start_new_session=True, stderr=subprocess.PIPE, text=True
+    )
+    deadline = time.time() + 120
+    while time.time() < deadline and len(list(runs_dir(tmp_path).glob("*.json"))) < 2:
+        time.sleep(0.05)
+    os.kill(proc.pid, sig)  # the driver only, as `kill PID` or a scheduler does
+    try:
+        _, err = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+    assert proc.returncode == 128 + sig, err
+    assert "Traceback" not in err and "rerun the same command to resume" in err
+    deadline = time.time() + 15
+    while _live_in_group(proc.pid) and time.time() < deadline:
+        time.sleep(0.1)
+    assert not _live_in_group(proc.pid), "generator workers left running"
+    out = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True, check=True)
+    assert "already done" in out.stdout
+    assert len(list(runs_dir(tmp_path).glob("*.json"))) == 12
+
+
+def _live_in_group(pgid: int) -> list[int]:
+    """Running (not zombie) processes of a process group."""
+    alive = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[2]) == pgid and fields[0] != "Z":
+            alive.append(int(stat.parent.name))
+    return alive

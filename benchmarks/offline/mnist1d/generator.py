@@ -24,6 +24,7 @@ from nas_sim.benchmarks.offline.mnist1d.data import DataConfig, Splits
 from nas_sim.benchmarks.offline.mnist1d.network import Arch201, NetworkConfig
 from nas_sim.benchmarks.offline.mnist1d.training import TrainingConfig
 from nas_sim.benchmarks.spaces.nb201 import NB201Space
+from nas_sim.interrupt import ignore_sigint, signals_raise, terminate_pool_workers
 
 Job = tuple[Arch201, int]
 Group = tuple[Arch201, tuple[int, ...]]
@@ -158,6 +159,11 @@ def _init_worker(config: GeneratorConfig, device: str, out: str) -> None:
     _WORKER.update(config=config, device=dev, out=Path(out), data=load_splits(config.data))
 
 
+def _init_pool_worker(config: GeneratorConfig, device: str, out: str) -> None:
+    ignore_sigint()  # Ctrl-C reaches the whole process group; the driver stops the workers
+    _init_worker(config, device, out)
+
+
 def _train_group(group: Group) -> list[dict[str, Any]]:
     """Train one cell's seeds (one at a time or batched, as the config says); write each run."""
     from nas_sim.benchmarks.offline.mnist1d.seed_batched import train_seeds
@@ -279,26 +285,35 @@ def generate(
         import multiprocessing as mp
 
         ctx = mp.get_context("spawn")  # fork after torch init is unsafe; spawn is portable
-        with ProcessPoolExecutor(
-            workers,
-            mp_context=ctx,
-            initializer=_init_worker,
-            initargs=(config, device, str(out_path)),
-        ) as pool:
-            it = iter(groups)
-            pending: set[Future[list[dict[str, Any]]]] = set()
-            for group in it:
-                pending.add(pool.submit(_train_group, group))
-                if len(pending) >= 2 * workers:
-                    break
-            while pending:
-                finished, pending = wait(pending, return_when=FIRST_COMPLETED)
-                for f in finished:
-                    for res in f.result():
-                        report(res)
-                    nxt = next(it, None)
-                    if nxt is not None:
-                        pending.add(pool.submit(_train_group, nxt))
+        # SIGTERM (a scheduler, a `kill`) raises Interrupted like Ctrl-C, so the workers are
+        # stopped with the driver instead of training on as orphans; their unfinished runs
+        # leave at most a temporary file, which the next start removes
+        with signals_raise():
+            pool = ProcessPoolExecutor(
+                workers,
+                mp_context=ctx,
+                initializer=_init_pool_worker,
+                initargs=(config, device, str(out_path)),
+            )
+            try:
+                it = iter(groups)
+                pending: set[Future[list[dict[str, Any]]]] = set()
+                for group in it:
+                    pending.add(pool.submit(_train_group, group))
+                    if len(pending) >= 2 * workers:
+                        break
+                while pending:
+                    finished, pending = wait(pending, return_when=FIRST_COMPLETED)
+                    for f in finished:
+                        for res in f.result():
+                            report(res)
+                        nxt = next(it, None)
+                        if nxt is not None:
+                            pending.add(pool.submit(_train_group, nxt))
+            except BaseException:
+                terminate_pool_workers(pool)
+                raise
+            pool.shutdown()
     elapsed = time.perf_counter() - t_start
     summary = {
         "planned": len(jobs),
