@@ -54,7 +54,7 @@ def run_stretch(
     backend : ``"numpy"``, or ``"torch"``: each half-step (proposal, log-prob, accept) is one
         ``torch.compile``d CPU kernel, which removes numpy's per-operation overhead and temporaries
         (:func:`_run_stretch_torch`). ``log_prob`` must then be written with operations that exist
-        in both libraries (as :func:`nas_sim.lce.wpm.log_posterior` is).
+        in both libraries (as :func:`nas_sim.lce.wpm.log_posterior_by_family` is).
     Returns ``(blobs, acceptance)``: blobs of the kept states, shape (K, W * n_kept, B), with
     n_kept = the steps after ``burn_in`` taken every ``thin``; acceptance fraction (K,).
     """
