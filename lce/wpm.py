@@ -82,8 +82,11 @@ class WPM(LCEMethod):
         ``torch.compile``d CPU kernel each (:mod:`lce.stretch_move`), run on one thread per batch.
         With Domhan's settings it is ~2.5× faster per curve than numpy and reaches ~15 curves/s in
         one batch of 64 (``bench/bench_lce_wpm.py``), but the first call in a process compiles
-        (~20 s with a cold cache, a few seconds once torch has cached the kernel on disk; once more
-        per new batch size), so it pays off for long or many predictions, not for a few cheap ones.
+        (20–35 s with a cold cache on 2 cores; ~9 s once torch's on-disk inductor cache has the
+        kernel, which it keeps across processes, so the build is paid about once per machine; a
+        new batch size compiles again: ~30 s for a first batch of 64 after one of 4,
+        ``bench/compare_wpm.py``), so it pays off for long or many predictions, not for a few
+        cheap ones.
         Both backends sample the same posterior; their draws differ.
 
     Fallback: a curve where no family can be fitted (e.g. accuracies that only fall) gets the last
