@@ -82,11 +82,11 @@ class WPM(LCEMethod):
         ``torch.compile``d CPU kernel each (:mod:`lce.stretch_move`), run on one thread per batch.
         With Domhan's settings it is ~2.5× faster per curve than numpy and reaches ~15 curves/s in
         one batch of 64 (``bench/bench_lce_wpm.py``), but the first call in a process compiles
-        (20–35 s with a cold cache on 2 cores; ~9 s once torch's on-disk inductor cache has the
-        kernel, which it keeps across processes, so the build is paid about once per machine; a
-        new batch size compiles again: ~30 s for a first batch of 64 after one of 4,
-        ``bench/compare_wpm.py``), so it pays off for long or many predictions, not for a few
-        cheap ones.
+        (~28 s with a cold cache on 2 shared cores; 5–10 s once torch's on-disk inductor cache
+        has the kernel, which it keeps across processes, so the build is paid about once per
+        machine; a new batch size compiles again: ~30 s for a first batch of 64 after one of 4;
+        docs/measurements.md), so it pays off for long or many predictions, not for a few cheap
+        ones.
         Both backends sample the same posterior; their draws differ.
 
     Fallback: a curve where no family can be fitted (e.g. accuracies that only fall) gets the last
