@@ -1,9 +1,9 @@
 """Domhan's curve families evaluated together: one pass over all families, walkers and epochs.
 
 WPM's sampler calls the log-posterior 5,000 times per curve, each time for every walker of every
-curve in a batch. Evaluating the 11 families one by one costs ~80 small-array operations per call,
-so with one curve (50 walkers × 11 epochs) the time goes to numpy's per-operation overhead, not to
-arithmetic. Every family fits one of five shapes, ``f(x) = alpha + beta * T(x)`` with
+curve in a batch. Evaluating the 11 families one by one costs ~110 small-array operations per
+call, so with one curve (50 walkers × 11 epochs) the time goes to numpy's per-operation overhead,
+not to arithmetic. Every family fits one of five shapes, ``f(x) = alpha + beta * T(x)`` with
 
 =============  ==========================================  =====================================
 kind           ``T(x)``                                    families
@@ -18,10 +18,15 @@ kind           ``T(x)``                                    families
 where ``l(x) = A + B log x + C / x + X x + G g(x)`` is linear in a fixed basis of the epochs
 (``g = -log log(x + 1)``, so that ilog2's ``1 / log(x + 1)`` is ``exp(g)``). Every coefficient
 (``A … G``, ``alpha``, ``beta``, ``P``, ``Q``) is a parameter, a constant, or a product of two of
-them (``-c * b``, ``delta * log kappa``), so all of them come out of one matrix product of the
-parameter vector, and all families' curves out of one more (coefficients × basis) followed by a
-handful of elementwise operations on one ``(..., families, epochs)`` array: ~15 operations per call
-whatever the number of families. The prior's linear constraints ride in the same product.
+them (``-c * b``, ``delta * log kappa``), so all of them come out of one gather from the parameter
+vector, and all families' curves out of one small matrix product (coefficients × basis) followed
+by a handful of elementwise operations on one ``(..., families, epochs)`` array: ~40 operations
+per log-posterior call whatever the number of families. The prior's linear constraints are one
+matrix too (:func:`constraint_matrix`).
+
+This saves numpy's per-operation overhead, not arithmetic: the fused arrays are 11× larger, so
+for batches of many curves (temporaries out of cache) the family-by-family form is faster, and
+WPM uses this one only for small batches (``nas_sim.lce.wpm.FUSED_MAX_WALKERS``).
 
 The formulas are the families' own (:mod:`lce.curve_families`) rearranged, so the values agree to
 rounding (``tests/lce/test_fused_families.py`` checks every family against its ``f``); the sampler
@@ -176,8 +181,9 @@ def fuse(families: tuple[CurveFamily, ...], offsets: tuple[int, ...]) -> FusedLa
     )
     counts = tuple(sum(SHAPES[f.name].kind == kind for f in families) for kind in KINDS)
     d = offsets[-1] + n_f + 1
-    kappa = sorted({offsets[i] + f.params.index("kappa") for i, f in enumerate(families)
-                    if "kappa" in f.params})  # fmt: skip
+    kappa = [
+        offsets[i] + f.params.index("kappa") for i, f in enumerate(families) if "kappa" in f.params
+    ]
     n_lin = n_f * len(BASIS)
     n_outer = counts[2] + counts[3]
     n_coef = n_lin + 3 * n_f + 2 * n_outer
