@@ -54,7 +54,7 @@ def per_walker_emcee(curve: np.ndarray, n_steps: int) -> float:
     import emcee
 
     from nas_sim.lce.curve_families import to_unit_scale
-    from nas_sim.lce.wpm import WPM, log_posterior
+    from nas_sim.lce.wpm import WPM, log_posterior_by_family
 
     m = WPM(dtype="float64")
     u, _ = to_unit_scale(curve[None], "val_loss")
@@ -64,12 +64,13 @@ def per_walker_emcee(curve: np.ndarray, n_steps: int) -> float:
     fixed = p0[0, 0].copy()
     x_all = np.arange(1, 12, dtype=np.float64)
     x_all[-1] = 50
-    args = m._posterior_args(u[:1][None], active[:1][None], x_all, 50)
+    # family by family, as Domhan's code evaluated them (and as the figures in docs/lce.md were)
+    args = m._by_family_args(u[:1][None], active[:1][None], x_all, 50)
 
     def log_prob(sub: np.ndarray) -> float:
         full = fixed.copy()
         full[moving] = sub
-        lp, _ = log_posterior(full[None, None], *args)
+        lp, _ = log_posterior_by_family(full[None, None], *args)
         return float(lp[0, 0])
 
     s = emcee.EnsembleSampler(m.n_walkers, int(moving.sum()), log_prob)
@@ -84,7 +85,7 @@ def stacked_emcee(curves: np.ndarray, n_steps: int) -> dict:
     import emcee
 
     from nas_sim.lce.curve_families import to_unit_scale
-    from nas_sim.lce.wpm import WPM, log_posterior
+    from nas_sim.lce.wpm import WPM, log_posterior_by_family
 
     m = WPM(dtype="float64")
     k = len(curves)
@@ -96,11 +97,11 @@ def stacked_emcee(curves: np.ndarray, n_steps: int) -> dict:
     p0, _ = m2._initial_walkers(theta, active, np.random.default_rng(0))  # (K, W, D)
     x_all = np.arange(1, 12, dtype=np.float64)
     x_all[-1] = 50
-    args = m._posterior_args(u[:, None, :], active[:, None, :], x_all, 50)
+    args = m._by_family_args(u[:, None, :], active[:, None, :], x_all, 50)
 
     def log_prob(flat: np.ndarray) -> np.ndarray:  # (W', K*D) → summed log-prob, blobs
         th = flat.reshape(len(flat), k, d).transpose(1, 0, 2)
-        lp, blob = log_posterior(th, *args)
+        lp, blob = log_posterior_by_family(th, *args)
         return np.column_stack([lp.sum(axis=0), blob[..., 0].T])
 
     s = emcee.EnsembleSampler(walkers, k * d, log_prob, vectorize=True)

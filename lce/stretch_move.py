@@ -54,7 +54,7 @@ def run_stretch(
     backend : ``"numpy"``, or ``"torch"``: each half-step (proposal, log-prob, accept) is one
         ``torch.compile``d CPU kernel, which removes numpy's per-operation overhead and temporaries
         (:func:`_run_stretch_torch`). ``log_prob`` must then be written with operations that exist
-        in both libraries (as :func:`nas_sim.lce.wpm.log_posterior` is).
+        in both libraries (as :func:`nas_sim.lce.wpm.log_posterior_by_family` is).
     Returns ``(blobs, acceptance)``: blobs of the kept states, shape (K, W * n_kept, B), with
     n_kept = the steps after ``burn_in`` taken every ``thin``; acceptance fraction (K,).
     """
@@ -151,11 +151,16 @@ def _run_stretch_torch(
     does not change results.
     """
     from torch._dynamo.exc import BackendCompilerFailed
+    from torch._inductor import config as inductor_config
 
     try:
-        return _torch_loop(
-            _compiled_half_step(), log_prob, p0, n_steps, rng, burn_in, thin, a, dim, args
-        )
+        # one kernel to build: inductor's pool of compile workers costs more to start than it
+        # saves (first call on 2 cores, 4 curves: 34 -> 28 s with a cold cache, 5.6–6.9 ->
+        # 5.2–5.9 s with a warm one); scoped to this call, other compilations keep their setting
+        with inductor_config.patch(compile_threads=1):
+            return _torch_loop(
+                _compiled_half_step(), log_prob, p0, n_steps, rng, burn_in, thin, a, dim, args
+            )
     except BackendCompilerFailed as exc:
         # inductor builds C++ at run time: without a working compiler (g++ and Python headers)
         # the failure surfaces deep inside torch; say what it means here

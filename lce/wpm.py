@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from contextlib import nullcontext
 from typing import Any
 
@@ -17,6 +18,13 @@ from nas_sim.lce.curve_families import (
     from_unit_scale,
     to_unit_scale,
 )
+from nas_sim.lce.fused_families import (
+    FusedLayout,
+    basis,
+    constraint_matrix,
+    fuse,
+    fused_curves,
+)
 from nas_sim.lce.method import LCEMethod, Prediction, check_partial_curves, to_generator
 from nas_sim.lce.stretch_move import check_backend, run_stretch
 from nas_sim.optimizer import check_positive_int
@@ -24,6 +32,13 @@ from nas_sim.torch_threads import single_torch_thread
 
 Array = NDArray[np.float64]
 SAMPLERS = ("batched", "emcee")
+#: walkers per log-posterior call (curves × half the ensemble) up to which the numpy sampler
+#: evaluates the families fused (:mod:`lce.fused_families`): there numpy's per-operation overhead
+#: dominates and the fused form's ~40 operations beat ~110 (one curve of Domhan's 100 walkers:
+#: ~1.5× faster per call, 1.15× at 4 curves); above it the fused form's 11× larger temporaries
+#: fall out of cache, its small matrix products start OpenBLAS threads, and the family-by-family
+#: form is faster (fused 2× slower at 8 curves even with one BLAS thread)
+FUSED_MAX_WALKERS = 200
 
 
 class WPM(LCEMethod):
@@ -49,7 +64,13 @@ class WPM(LCEMethod):
 
     sampler : ``"batched"`` (default) runs one stretch-move ensemble per curve, all curves in one
         vectorized loop (:mod:`lce.stretch_move`); ``"emcee"`` runs ``emcee.EnsembleSampler`` with
-        ``vectorize=True`` curve by curve (reference implementation, slower).
+        ``vectorize=True`` curve by curve (reference implementation, slower). With numpy, a batch
+        of at most :data:`FUSED_MAX_WALKERS` walkers per call (up to 4 curves of 100 walkers; the
+        LCE wrapper predicts one) and the emcee sampler evaluate all families in one pass
+        (:func:`log_posterior`, :mod:`lce.fused_families`), larger batches and torch family by
+        family (:func:`log_posterior_by_family`). The two are the same function to rounding, so
+        the posterior is the same, but a chain through one is not bit-for-bit a chain through the
+        other.
     batch_size : curves sampled together; 32–64 keeps the working set in cache.
     n_jobs : threads sampling different batches at once (each batch has its own child generator,
         so results do not depend on ``n_jobs``).
@@ -61,8 +82,11 @@ class WPM(LCEMethod):
         ``torch.compile``d CPU kernel each (:mod:`lce.stretch_move`), run on one thread per batch.
         With Domhan's settings it is ~2.5× faster per curve than numpy and reaches ~15 curves/s in
         one batch of 64 (``bench/bench_lce_wpm.py``), but the first call in a process compiles
-        (~20 s with a cold cache, a few seconds once torch has cached the kernel on disk; once more
-        per new batch size), so it pays off for long or many predictions, not for a few cheap ones.
+        (~28 s with a cold cache on 2 shared cores; 5–10 s once torch's on-disk inductor cache
+        has the kernel, which it keeps across processes, so the build is paid about once per
+        machine; a new batch size compiles again: ~30 s for a first batch of 64 after one of 4;
+        docs/measurements.md), so it pays off for long or many predictions, not for a few cheap
+        ones.
         Both backends sample the same posterior; their draws differ.
 
     Fallback: a curve where no family can be fitted (e.g. accuracies that only fall) gets the last
@@ -143,6 +167,10 @@ class WPM(LCEMethod):
     @property
     def _layout(self) -> Layout:
         return self.families_, tuple(int(o) for o in self._offsets)
+
+    @functools.cached_property
+    def _fused(self) -> FusedLayout:
+        return fuse(*self._layout)
 
     @property
     def n_dim(self) -> int:
@@ -249,6 +277,40 @@ class WPM(LCEMethod):
         """The arguments of :func:`log_posterior` after ``theta``, built once per batch of curves
         ``y (..., E)`` (not per call: the sampler calls the log-posterior 5,000 times)."""
         dtype = x_all.dtype
+        fams, off = self._layout
+        lo, hi = (b.astype(dtype) for b in self._bounds())
+        fused = self._fused
+        # the target epoch enters only through these arrays (the basis and the constraints), so a
+        # compiled kernel does not specialise on it
+        cons, strict, owner = constraint_matrix(fams, off, self.n_dim, float(target_epoch))
+        inactive = ~active
+        # the box and the constraints as one linear check, theta @ prior + shift >= 0: the box as
+        # theta - lo and hi - theta (sign-exact in floating point), a strict constraint shifted by
+        # the smallest normal number, an inactive family's constraints shifted to +inf
+        d = self.n_dim
+        prior = np.concatenate([np.eye(d), -np.eye(d), cons], axis=1).astype(dtype)
+        c_shift = np.where(inactive[..., owner], np.inf, -np.finfo(dtype).tiny * strict)
+        box = np.broadcast_to(np.concatenate([-lo, hi]), (*c_shift.shape[:-1], 2 * d))
+        shift = np.concatenate([box, c_shift.astype(dtype)], axis=-1)
+        return (
+            y,
+            prior,
+            shift,
+            inactive[..., list(fused.order)],
+            fused.index,
+            fused.scale.astype(dtype),
+            fused.const.astype(dtype),
+            fused.kappa,
+            basis(x_all.astype(np.float64)).astype(dtype),
+            fused.counts,
+        )
+
+    def _by_family_args(
+        self, y: Array, active: NDArray[np.bool_], x_all: Array, target_epoch: int
+    ) -> tuple:
+        """The arguments of :func:`log_posterior_by_family` after ``theta``, built once per batch of curves
+        ``y (..., E)`` (not per call: the sampler calls the log-posterior 5,000 times)."""
+        dtype = x_all.dtype
         lo, hi = (b.astype(dtype) for b in self._bounds())
         # the target rides as an array so that a compiled kernel does not specialise on it
         target = np.asarray(target_epoch, dtype=dtype)
@@ -296,9 +358,13 @@ class WPM(LCEMethod):
             blobs = np.stack([r[0] for r in runs])
             acc = np.array([r[1] for r in runs])
         else:
-            args = self._posterior_args(u_d[:, None, :], active[:, None, :], x_all, target_epoch)
+            # torch: inductor fuses the family-by-family form into one kernel already, and runs it
+            # ~2x faster than the fused form (whose small matrix products it cannot fuse)
+            fused = self.backend == "numpy" and k * (self.n_walkers // 2) <= FUSED_MAX_WALKERS
+            build = self._posterior_args if fused else self._by_family_args
+            args = build(u_d[:, None, :], active[:, None, :], x_all, target_epoch)
             blobs, acc = run_stretch(
-                log_posterior,
+                log_posterior if fused else log_posterior_by_family,
                 p0,
                 self.n_steps,
                 gen,
@@ -363,6 +429,57 @@ Layout = tuple[tuple[CurveFamily, ...], tuple[int, ...]]
 def log_posterior(
     theta: Array,
     y: Array,
+    prior: Array,
+    shift: Array,
+    inactive_f: NDArray[np.bool_],
+    index: NDArray[np.int64],
+    scale: Array,
+    const: Array,
+    kappa: NDArray[np.int64],
+    basis_x: Array,
+    counts: tuple[int, ...],
+) -> tuple[Array, Array]:
+    """WPM's log-posterior for walkers ``theta (..., D)``, written once for numpy and torch.
+
+    y : observed curves broadcastable to (..., E); ``basis_x`` the fused basis at the E observed
+    epochs then the target epoch (:mod:`lce.fused_families`, which evaluates all families in one
+    pass). ``theta @ prior + shift >= 0`` (``prior`` (D, P), ``shift`` (..., P)) is the prior's box
+    and the families' linear constraints, with the target epoch folded in and the constraints of
+    families left out of a curve's combination switched off; ``inactive_f (..., F)`` (fused order)
+    marks those families. They sit at fixed,
+    in-bounds defaults with weight exactly 0 in every walker, so one box check over the whole
+    vector covers them and they add nothing to the sum. Returns ``(log_prob (...), blob (..., 2))``
+    with blob = (ensemble value at the target epoch, sigma); outside the prior the log-prob is -inf.
+    Build the arguments after ``theta`` with :meth:`WPM._posterior_args`.
+    """
+    xp = array_module(theta)
+    e = basis_x.shape[-1] - 1
+    quiet = (
+        np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore")
+        if xp is np
+        else nullcontext()
+    )
+    with quiet:
+        v = (theta.reshape(-1, theta.shape[-1]) @ prior).reshape(*theta.shape[:-1], -1)
+        ok = (v + shift >= 0).all(axis=-1)
+        t, alpha, beta, w = fused_curves(theta, index, scale, const, kappa, basis_x, counts)
+        ft = alpha + beta * t[..., -1]
+        ok = ok & (((ft >= 0) & (ft <= 1)) | inactive_f).all(axis=-1)
+        wsum = w.sum(axis=-1)
+        ok = ok & (wsum > 0)
+        # sum_k w_k (alpha_k + beta_k T_k) = sum_k w_k alpha_k + sum_k (w_k beta_k) T_k
+        num = (w * alpha).sum(axis=-1)[..., None] + ((w * beta)[..., None, :] @ t)[..., 0, :]
+        ens = num / xp.where(wsum > 0, wsum, 1.0)[..., None]
+        sigma = theta[..., -1]
+        r = y - ens[..., :e]
+        ll = -0.5 * (r * r).sum(axis=-1) / sigma**2 - e * xp.log(sigma)
+        lp = xp.where(ok & xp.isfinite(ll), ll, -np.inf)
+    return lp, xp.concatenate([ens[..., -1:], theta[..., -1:]], -1)
+
+
+def log_posterior_by_family(
+    theta: Array,
+    y: Array,
     inactive: NDArray[np.bool_],
     x_all: Array,
     log_x: Array,
@@ -371,7 +488,9 @@ def log_posterior(
     target: float | Array,
     layout: Layout,
 ) -> tuple[Array, Array]:
-    """WPM's log-posterior for walkers ``theta (..., D)``, written once for numpy and torch.
+    """:func:`log_posterior`, family by family (~110 array operations per call instead of ~40 on
+    arrays 11× larger): what the numpy sampler runs for large batches, where the fused form's
+    larger temporaries cost more than the operations it saves (``bench/bench_lce_wpm.py``).
 
     y : observed curves broadcastable to (..., E); ``x_all`` the E observed epochs then the target
     epoch; ``inactive (..., F)`` marks families left out of a curve's combination. Those sit at

@@ -106,25 +106,67 @@ needs_torch = pytest.mark.skipif(
 SMALL = dict(families=("pow3", "ilog2"), n_walkers=16, **FAST)
 
 
-def test_log_posterior_is_the_same_function_in_numpy_and_torch():
-    torch = pytest.importorskip("torch")
-    from nas_sim.lce.wpm import log_posterior
-
-    m = WPM()
-    y = saturating(3, 30, seed=9)[:, :10]
+def _walkers(m: WPM, n_curves: int, seed: int) -> tuple[np.ndarray, ...]:
+    """Walkers around the least-squares start of saturating curves, half of them spread far
+    enough to leave the prior (bounds, constraints, target in [0, 1])."""
+    y = saturating(n_curves, 30, seed=seed)[:, :10]
     theta, active, _ = m.initial_fit(y, 30)
-    p0, _ = m._initial_walkers(theta, active, np.random.default_rng(0))
+    rng = np.random.default_rng(seed)
+    p0, _ = m._initial_walkers(theta, active, rng)
+    moving = np.ptp(p0, axis=1, keepdims=True) > 0
+    far = p0 + rng.normal(size=p0.shape) * 0.3 * (np.abs(p0) + 0.1) * moving
     lo, hi = m._bounds()
-    p0 = np.clip(p0, lo, hi)
+    p = np.where(rng.random(p0.shape[:2])[..., None] < 0.5, np.clip(far, lo, hi), p0)
     x = np.arange(1, 12, dtype=np.float64)
     x[-1] = 30
-    args = (y[:, None, :], ~active[:, None, :], x, np.log(x), lo, hi, np.asarray(30.0))
-    lp_np, blob_np = log_posterior(p0, *args, m._layout)
-    t_args = tuple(torch.from_numpy(a) for a in args)
-    lp_t, blob_t = log_posterior(torch.from_numpy(p0), *t_args, m._layout)
-    assert np.isfinite(lp_np).any()
-    np.testing.assert_allclose(lp_t.numpy(), lp_np, rtol=1e-9)
-    np.testing.assert_allclose(blob_t.numpy(), blob_np, rtol=1e-9)
+    return p, y, active, x
+
+
+def test_fused_log_posterior_is_the_family_by_family_one():
+    from nas_sim.lce.wpm import log_posterior, log_posterior_by_family
+
+    m = WPM(dtype="float64")
+    p, y, active, x = _walkers(m, 6, seed=9)
+    lp, blob = log_posterior(p, *m._posterior_args(y[:, None], active[:, None], x, 30))
+    lp_f, blob_f = log_posterior_by_family(
+        p, *m._by_family_args(y[:, None], active[:, None], x, 30)
+    )
+    inside = np.isfinite(lp_f)
+    assert 0.2 < inside.mean() < 0.9  # both sides of the prior's edge are exercised
+    np.testing.assert_array_equal(np.isfinite(lp), inside)
+    np.testing.assert_allclose(lp[inside], lp_f[inside], rtol=1e-10)
+    np.testing.assert_allclose(blob[inside], blob_f[inside], rtol=1e-10, atol=1e-12)
+
+
+def test_log_posterior_is_the_same_function_in_numpy_and_torch():
+    torch = pytest.importorskip("torch")
+    from nas_sim.lce.wpm import log_posterior, log_posterior_by_family
+
+    m = WPM(dtype="float64")
+    p0, y, active, x = _walkers(m, 3, seed=9)
+    for fn, build in (
+        (log_posterior, m._posterior_args),
+        (log_posterior_by_family, m._by_family_args),
+    ):
+        args = build(y[:, None, :], active[:, None, :], x, 30)
+        lp_np, blob_np = fn(p0, *args)
+        t_args = tuple(torch.from_numpy(a) if isinstance(a, np.ndarray) else a for a in args)
+        lp_t, blob_t = fn(torch.from_numpy(p0), *t_args)
+        assert np.isfinite(lp_np).any()
+        np.testing.assert_allclose(lp_t.numpy(), lp_np, rtol=1e-9)
+        np.testing.assert_allclose(blob_t.numpy(), blob_np, rtol=1e-9)
+
+
+def test_large_numpy_batches_sample_the_same_posterior_family_by_family():
+    from nas_sim.lce.wpm import FUSED_MAX_WALKERS
+
+    kw = dict(n_walkers=20, n_steps=300, burn_in=100, thin=5, lm_iterations=10)
+    big = FUSED_MAX_WALKERS // 10 + 1  # curves: over the fused threshold at 10 walkers per half
+    y = saturating(big, 30, seed=12)[:, :10]
+    a = WPM(**kw).predict(y, 30, rng=np.random.default_rng(0))  # family by family
+    b = WPM(batch_size=4, **kw).predict(y, 30, rng=np.random.default_rng(1))  # fused
+    z = np.abs(a.mean - b.mean) / np.sqrt(a.std**2 + b.std**2)
+    assert np.median(z) < 0.5
 
 
 @needs_torch
