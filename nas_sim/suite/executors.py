@@ -99,9 +99,9 @@ class LocalExecutor(Executor):
 
     Each worker gets ``cpu_count // jobs`` (at least one) OpenMP/BLAS/torch threads, as Ray gives
     each one-CPU task ``OMP_NUM_THREADS=1``. Without that limit every worker starts one thread
-    per core, ``jobs`` workers oversubscribe the machine, and WPM's and LcSVR's many small array
-    operations spend their time synchronising threads: the x11 suite ran 1.5x slower on this
-    pool than on Ray on the same 2 cores.
+    per core and ``jobs`` workers oversubscribe the machine (torch-heavy runs such as BANANAS'
+    ensembles suffer most; on the x11 suite the difference was within noise, see
+    docs/measurements.md).
     """
 
     name = "local"
