@@ -38,6 +38,7 @@ from nas_sim.benchmarks.offline.mnist1d.network import (  # noqa: E402
 from nas_sim.benchmarks.offline.mnist1d.plan import SPARSE_CELLS, file_plan, priority_plan  # noqa: E402
 from nas_sim.benchmarks.offline.mnist1d.training import TrainingConfig, resolve_device, train_run  # noqa: E402
 from nas_sim.benchmarks.spaces.nb201 import NB201Space  # noqa: E402
+from tests.reliability.conftest import live_processes  # noqa: E402
 
 TINY = GeneratorConfig(
     training=TrainingConfig(epochs=2, batch_size=50),
@@ -214,28 +215,18 @@ def test_build_set_from_partial_runs(tmp_path):
     )
 
 
+def _small_generation_command(out: Path, limit: int) -> list[str]:
+    """A quick generator run in a subprocess: 2 epochs on 100 training signals, 2 workers."""
+    return [sys.executable, "-m", "nas_sim.benchmarks.cli", "data", "generate-mnist1d"] + [
+        "--out", str(out), "--epochs", "2", "--n-train", "100", "--limit", str(limit),
+        "--workers", "2", "--device", "cpu",
+    ]  # fmt: skip
+
+
 @pytest.mark.slow
 def test_killed_generator_process_resumes(tmp_path):
     """A real SIGKILL mid-run, then the same command again: every planned run exists once."""
-    cmd = [
-        sys.executable,
-        "-m",
-        "nas_sim.benchmarks.cli",
-        "data",
-        "generate-mnist1d",
-        "--out",
-        str(tmp_path),
-        "--epochs",
-        "2",
-        "--n-train",
-        "100",
-        "--limit",
-        "8",
-        "--workers",
-        "2",
-        "--device",
-        "cpu",
-    ]
+    cmd = _small_generation_command(tmp_path, limit=8)
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     proc = subprocess.Popen(cmd, cwd=ROOT, env=env, start_new_session=True)
     deadline = time.time() + 120
@@ -254,25 +245,7 @@ def test_killed_generator_process_resumes(tmp_path):
 def test_a_signal_to_the_generator_stops_its_workers_and_keeps_finished_runs(tmp_path, sig):
     """SIGTERM (a scheduler) or SIGINT to the driver alone: no worker trains on as an orphan,
     the exit status is the shell's 128 + signal, and the same command resumes to the full plan."""
-    cmd = [
-        sys.executable,
-        "-m",
-        "nas_sim.benchmarks.cli",
-        "data",
-        "generate-mnist1d",
-        "--out",
-        str(tmp_path),
-        "--epochs",
-        "2",
-        "--n-train",
-        "100",
-        "--limit",
-        "12",
-        "--workers",
-        "2",
-        "--device",
-        "cpu",
-    ]
+    cmd = _small_generation_command(tmp_path, limit=12)
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     proc = subprocess.Popen(
         cmd, cwd=ROOT, env=env, start_new_session=True, stderr=subprocess.PIPE, text=True
@@ -289,22 +262,9 @@ def test_a_signal_to_the_generator_stops_its_workers_and_keeps_finished_runs(tmp
     assert proc.returncode == 128 + sig, err
     assert "Traceback" not in err and "rerun the same command to resume" in err
     deadline = time.time() + 15
-    while _live_in_group(proc.pid) and time.time() < deadline:
+    while live_processes(proc.pid) and time.time() < deadline:
         time.sleep(0.1)
-    assert not _live_in_group(proc.pid), "generator workers left running"
+    assert not live_processes(proc.pid), "generator workers left running"
     out = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True, check=True)
     assert "already done" in out.stdout
     assert len(list(runs_dir(tmp_path).glob("*.json"))) == 12
-
-
-def _live_in_group(pgid: int) -> list[int]:
-    """Running (not zombie) processes of a process group."""
-    alive = []
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            fields = stat.read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        if int(fields[2]) == pgid and fields[0] != "Z":
-            alive.append(int(stat.parent.name))
-    return alive

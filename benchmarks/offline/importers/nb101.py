@@ -234,12 +234,7 @@ def read_nb101_results(
         name = str(f.relative_to(root))
         if h not in graphs:
             raise DataImportError(f"{name}: hash {h} is not in the graphs file")
-        try:
-            data = json.loads(f.read_text())
-        except (OSError, UnicodeDecodeError) as exc:  # a binary file, a pickle, …
-            raise DataImportError(f"{name}: cannot read as JSON text: {exc}") from exc
-        except json.JSONDecodeError as exc:
-            raise DataImportError(f"{name}: not valid JSON (truncated?): {exc}") from exc
+        data = _read_json(f, name)
         evals = _results_evaluations(data, name)
         evaluations = tuple(
             Evaluation(
@@ -408,6 +403,16 @@ def import_nb101(
 
 
 # --------------------------------------------------------------------- NB111
+def _read_json(f: Path, name: str) -> Any:
+    """A results.json file's content; unreadable or invalid JSON is a DataImportError naming it."""
+    try:
+        return json.loads(f.read_text())
+    except (OSError, UnicodeDecodeError) as exc:  # a binary file, a pickle, …
+        raise DataImportError(f"{name}: cannot read as JSON text: {exc}") from exc
+    except json.JSONDecodeError as exc:
+        raise DataImportError(f"{name}: not valid JSON (truncated?): {exc}") from exc
+
+
 def _results_files(root: Path) -> list[tuple[str, int, Path]]:
     out = []
     for f in sorted(root.rglob("results.json")):
@@ -461,12 +466,7 @@ def import_nb111(
         try:
             if h not in fixed:
                 raise DataImportError(f"{name}: hash {h} is not in {Path(tfrecord).name}")
-            try:
-                data = json.loads(f.read_text())
-            except (OSError, UnicodeDecodeError) as exc:  # a binary file, a pickle, …
-                raise DataImportError(f"{name}: cannot read as JSON text: {exc}") from exc
-            except json.JSONDecodeError as exc:
-                raise DataImportError(f"{name}: not valid JSON (truncated?): {exc}") from exc
+            data = _read_json(f, name)
             evals = _results_evaluations(data, name)
             start_time = 0.0
             if evals and float(evals[0]["epochs"]) <= 0:
