@@ -25,15 +25,11 @@ from nas_sim.benchmarks.offline.mnist1d.network import (
     count_flops,
     count_params,
 )
+from nas_sim.learning_curve import METRICS
 
 #: Per-epoch curves every run records (the six metrics plus measured costs), in record order.
 CURVE_KEYS = (
-    "train_loss",
-    "train_accuracy",
-    "val_loss",
-    "val_accuracy",
-    "test_loss",
-    "test_accuracy",
+    *METRICS,
     "measured_epoch_time_s",
     "measured_epoch_cpu_s",
 )
