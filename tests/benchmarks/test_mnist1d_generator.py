@@ -155,6 +155,13 @@ def test_unwritable_output_is_refused(tmp_path):
         generate(JOBS[:1], blocker / "out", TINY, device="cpu", workers=0, log=io.StringIO())
 
 
+def test_missing_mnist1d_package_is_named_before_any_worker_starts(tmp_path, monkeypatch):
+    monkeypatch.setitem(sys.modules, "mnist1d", None)  # makes `import mnist1d` fail
+    with pytest.raises(GeneratorError, match=r"needs the 'mnist1d' package: pip install 'nas-sim\[data\]'"):
+        generate(JOBS[:1], tmp_path / "out", TINY, device="cpu", workers=2, log=io.StringIO())
+    assert not (tmp_path / "out").exists()  # nothing written for a run that cannot start
+
+
 def test_other_configuration_in_output_is_refused(tmp_path):
     generate(JOBS[:1], tmp_path, TINY, device="cpu", workers=0, log=io.StringIO())
     other = replace(TINY, training=replace(TINY.training, epochs=3))

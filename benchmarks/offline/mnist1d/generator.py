@@ -214,6 +214,17 @@ def group_jobs(jobs: Sequence[Job], batched: bool) -> list[Group]:
 
 
 # -------------------------------------------------------------------- driver
+def _require_data_packages() -> None:
+    """Fail in the driver, with the install command, rather than in every spawned worker."""
+    try:
+        import mnist1d  # noqa: F401
+        import torch  # noqa: F401
+    except ImportError as exc:
+        raise GeneratorError(
+            f"generating MNIST-1D runs needs the {exc.name!r} package: pip install 'nas-sim[data]'"
+        ) from exc
+
+
 def generate(
     jobs: Sequence[Job],
     out: str | os.PathLike[str],
@@ -234,6 +245,7 @@ def generate(
 
     config = config or GeneratorConfig()
     log = log or sys.stdout
+    _require_data_packages()
     resolve_device(device)  # refuse an unknown device before touching the output folder
     if workers < 0:
         raise GeneratorError(f"workers must be >= 0, got {workers}")
