@@ -157,7 +157,9 @@ def test_unwritable_output_is_refused(tmp_path):
 
 def test_missing_mnist1d_package_is_named_before_any_worker_starts(tmp_path, monkeypatch):
     monkeypatch.setitem(sys.modules, "mnist1d", None)  # makes `import mnist1d` fail
-    with pytest.raises(GeneratorError, match=r"needs the 'mnist1d' package: pip install 'nas-sim\[data\]'"):
+    with pytest.raises(
+        GeneratorError, match=r"needs the 'mnist1d' package: pip install 'nas-sim\[data\]'"
+    ):
         generate(JOBS[:1], tmp_path / "out", TINY, device="cpu", workers=2, log=io.StringIO())
     assert not (tmp_path / "out").exists()  # nothing written for a run that cannot start
 
