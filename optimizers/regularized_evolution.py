@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 from collections import deque
+from typing import cast
 
+import numpy as np
+
+from nas_sim.buffered_integers import BufferedIntegers
 from nas_sim.optimizer import Optimizer, Request, Result, check_positive_int
 from nas_sim.search_space import Architecture
 
@@ -34,6 +38,11 @@ class RegularizedEvolution(Optimizer):
     300-class synthetic set this doubled REA's final regret, worse than random search). When a
     full search finds nothing unseen, later asks try once (a full search every
     ``REVISIT_PERIOD`` asks), so long runs on exhausted spaces stay cheap.
+
+    Every draw goes through ``self.draws_``, a :class:`~nas_sim.buffered_integers.BufferedIntegers`
+    over ``self.rng``: the same integers as direct ``rng.integers`` calls, a fraction of the cost
+    (a tournament and a mutation were half of a simulated REA evaluation). Subclasses draw from
+    ``self.draws_`` too; drawing from ``self.rng`` directly would skip the buffered draws.
     """
 
     def __init__(self, population_size: int = 20, sample_size: int = 10) -> None:
@@ -53,16 +62,20 @@ class RegularizedEvolution(Optimizer):
         self.n_asked_ = 0
         self.seen_: set[Architecture] = set()  # canonical forms asked so far
         self.failed_searches_ = 0
+        self.draws_ = BufferedIntegers(rng)
+        # spaces take a Generator; the wrapper serves its bounded integers and hands anything
+        # else to the generator itself, exactly where direct calls would have left it
+        self.draw_rng_ = cast(np.random.Generator, self.draws_)
 
     def tournament(self) -> Architecture:
         """The best of ``sample_size`` members drawn with replacement (the first drawn wins a
         tie), the parent of the next child."""
         scores = self.scores_
-        picks = self.rng.integers(len(scores), size=self.sample_size).tolist()
+        picks = self.draws_.below_many(len(scores), self.sample_size)
         return self.population_[max(picks, key=scores.__getitem__)]
 
     def ask(self) -> Request:
-        space, rng = self.problem.space, self.rng
+        space, rng = self.problem.space, self.draw_rng_
         self.n_asked_ += 1
         if self.n_asked_ <= self.population_size or not self.scores_:
             child = space.sample(rng)
@@ -101,5 +114,5 @@ class PlainRegularizedEvolution(RegularizedEvolution):
         self.n_asked_ += 1
         space = self.problem.space
         if self.n_asked_ <= self.population_size or not self.scores_:
-            return Request(space.sample(self.rng), self.problem.max_epochs)
-        return Request(space.mutate(self.tournament(), self.rng), self.problem.max_epochs)
+            return Request(space.sample(self.draw_rng_), self.problem.max_epochs)
+        return Request(space.mutate(self.tournament(), self.draw_rng_), self.problem.max_epochs)

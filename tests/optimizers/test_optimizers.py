@@ -237,3 +237,34 @@ def test_plain_rea_retrains_seen_classes_and_rea_does_not(synthetic_benchmark) -
         "population_size": 20,
         "sample_size": 10,
     }
+
+
+@pytest.mark.parametrize("name", ["rea", "rea-plain"])
+def test_rea_draws_the_same_with_and_without_the_integer_buffer(synthetic_benchmark, name) -> None:
+    # REA's tournaments and mutations come from a BufferedIntegers; released at set-up it calls
+    # numpy directly, as REA did before the buffer: the runs must ask the same architectures
+    base = type(registry.create("optimizer", name))
+
+    class Recording(base):  # type: ignore[misc, valid-type]
+        def __init__(self, direct: bool) -> None:
+            super().__init__()
+            self.direct, self.asked = direct, []
+
+        def setup(self, problem, rng):  # type: ignore[no-untyped-def]
+            super().setup(problem, rng)
+            if self.direct:
+                self.draws_.release()
+
+        def ask(self):  # type: ignore[no-untyped-def]
+            req = super().ask()
+            self.asked.append(req.arch)
+            return req
+
+    buffered, direct = Recording(direct=False), Recording(direct=True)
+    runs = [
+        api.run(synthetic_benchmark, opt, seed=5, budget=1e12, workers=3, max_jobs=400)
+        for opt in (buffered, direct)
+    ]
+    assert len(buffered.asked) >= 400
+    assert buffered.asked == direct.asked
+    assert runs[0].trajectory == runs[1].trajectory

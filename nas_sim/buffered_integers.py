@@ -1,0 +1,156 @@
+"""Bounded random integers drawn in Python from a buffer of the bit generator's raw words.
+
+``numpy.random.Generator.integers`` draws an integer below ``n <= 2**32`` with Lemire's nearly
+divisionless method (D. Lemire, "Fast Random Integer Generation in an Interval", ACM TOMACS 29(1),
+2019) from 32-bit halves of the bit generator's 64-bit outputs. Each call also pays ~5–10 µs of
+argument handling, which is most of what a tournament and a mutation cost in regularized
+evolution. :class:`BufferedIntegers` reads the raw outputs in blocks and runs the same method in
+Python (~0.3 µs a draw), so it returns **exactly** the integers the generator's own ``integers``
+calls would have returned, in the same order (``tests/nas_sim/test_buffered_integers.py``
+checks it against numpy over many bounds and seeds).
+
+It owns the generator while it buffers: the generator has then been advanced past draws not yet
+used. Any other use goes through the wrapper, which first puts the generator exactly where the
+direct calls would have left it and then stops buffering for good (:meth:`release`), so a caller
+that also needs ``random``, ``choice`` and the like still gets the direct stream.
+Only ``PCG64`` (numpy's default) is buffered; with another bit generator every call is direct.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+_MASK32 = 0xFFFFFFFF
+#: 64-bit words read per refill (2,048 draws): a few µs once per about a hundred tournaments
+BLOCK_WORDS = 1024
+
+
+class BufferedIntegers:
+    """A stand-in for a ``numpy.random.Generator`` whose bounded ``integers`` calls are fast.
+
+    ``integers(low, high=None, size=None)`` with the default int64 dtype and a range of at most
+    2**32 is served from the buffer; everything else (other methods, dtypes, ``endpoint``, wider
+    ranges) releases the buffer and goes to the generator itself.
+    """
+
+    def __init__(self, generator: np.random.Generator) -> None:
+        self.generator = generator
+        self._bits = generator.bit_generator
+        self._buffering = type(self._bits) is np.random.PCG64
+        self._buf: list[int] = []
+        self._i = 0
+        self._state0: dict[str, Any] | None = None  # the generator's state before the block
+        self._prefix = 0  # 1 when the block starts with the generator's stored upper half
+
+    # ----------------------------------------------------------------- the stream
+    def _refill(self) -> None:
+        # the generator is where the previous block's draws end (or where the caller left it)
+        state = dict(self._bits.state)
+        self._state0 = state
+        # PCG64 hands out 32-bit values as the lower, then the upper half of each 64-bit output,
+        # keeping a pending upper half in its state between calls
+        buf = [state["uinteger"]] if state["has_uint32"] else []
+        self._prefix = len(buf)
+        if buf:
+            self._bits.state = {**state, "has_uint32": 0, "uinteger": 0}
+        raw = self._bits.random_raw(BLOCK_WORDS)
+        halves = np.empty(2 * len(raw), dtype=np.uint64)
+        halves[0::2], halves[1::2] = raw & _MASK32, raw >> 32  # the lower half is handed out first
+        buf += halves.tolist()
+        self._buf, self._i = buf, 0
+
+    def below(self, n: int) -> int:
+        """A uniform integer in ``[0, n)``, ``1 <= n <= 2**32``: numpy's ``integers(n)``."""
+        if not self._buffering:
+            return int(self.generator.integers(n))
+        if n == 1:
+            return 0  # numpy draws nothing for an empty range
+        if self._i == len(self._buf):
+            self._refill()
+        m = self._buf[self._i] * n
+        self._i += 1
+        low = m & _MASK32
+        if low < n:
+            threshold = (_MASK32 - n + 1) % n
+            while low < threshold:
+                if self._i == len(self._buf):
+                    self._refill()
+                m = self._buf[self._i] * n
+                self._i += 1
+                low = m & _MASK32
+        return m >> 32
+
+    def below_many(self, n: int, k: int) -> list[int]:
+        """``k`` uniform integers in ``[0, n)``: numpy's ``integers(n, size=k).tolist()``."""
+        if not self._buffering:
+            return self.generator.integers(n, size=k).tolist()
+        if n == 1:
+            return [0] * k
+        # :meth:`below` inlined: a tournament's draws are most of what it costs
+        out: list[int] = []
+        buf, i, end = self._buf, self._i, len(self._buf)
+        threshold = -1
+        while len(out) < k:
+            if i == end:
+                self._i = i
+                self._refill()
+                buf, i, end = self._buf, 0, len(self._buf)
+            m = buf[i] * n
+            i += 1
+            low = m & _MASK32
+            if low < n:
+                if threshold < 0:
+                    threshold = (_MASK32 - n + 1) % n
+                if low < threshold:
+                    continue  # rejected: numpy draws again for the same value
+            out.append(m >> 32)
+        self._i = i
+        return out
+
+    def integers(self, low: int, high: int | None = None, size: Any = None, **kwargs: Any) -> Any:
+        """``Generator.integers``: from the buffer where numpy would use Lemire's 32-bit method."""
+        if high is None and size is None and type(low) is int and not kwargs and 1 <= low:
+            if low <= 1 << 32:  # the common call, integers(n), without the general checks
+                return self.below(low)
+        if high is None:
+            low, high = 0, low
+        if not kwargs and self._buffering and _is_int(low) and _is_int(high):
+            span = int(high) - int(low)
+            if 1 <= span <= 1 << 32:
+                if size is None:
+                    return int(low) + self.below(span)
+                if _is_int(size) and size >= 0:
+                    return np.fromiter(
+                        (int(low) + self.below(span) for _ in range(int(size))), np.int64, size
+                    )
+        self.release()
+        return self.generator.integers(low, high, size, **kwargs)
+
+    # ------------------------------------------------------------------ the rest
+    def release(self) -> np.random.Generator:
+        """Stop buffering and leave the generator exactly where direct calls would have left it."""
+        if self._buffering and self._state0 is not None:
+            used = self._i - self._prefix  # 32-bit values used from the block's raw words
+            if used < 0:  # nothing was drawn, not even the stored upper half
+                self._bits.state = self._state0
+            else:
+                self._bits.state = {**self._state0, "has_uint32": 0, "uinteger": 0}
+                words = (used + 1) // 2
+                if words:
+                    self._bits.random_raw(words)  # the words the direct calls would have read
+                if used % 2:  # the upper half of the last word read is still pending
+                    pending = self._buf[self._i]
+                    self._bits.state = {**self._bits.state, "has_uint32": 1, "uinteger": pending}
+        self._buffering = False
+        self._buf, self._i, self._state0 = [], 0, None
+        return self.generator
+
+    def __getattr__(self, name: str) -> Any:
+        # any other Generator method: the generator must first be where the stream left it
+        return getattr(self.release(), name)
+
+
+def _is_int(x: Any) -> bool:
+    return isinstance(x, (int, np.integer)) and not isinstance(x, bool)
