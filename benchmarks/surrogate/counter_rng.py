@@ -10,6 +10,7 @@ counter-based-RNG idea of Salmon et al. ("Random123", SC 2011) with a simpler bi
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 import numpy as np
@@ -35,15 +36,19 @@ def _fmix_np(z: NDArray[np.uint64]) -> NDArray[np.uint64]:
     return z ^ (z >> _S31)
 
 
-def _keys_np(seeds: NDArray[Any], streams: list[int]) -> NDArray[np.uint64]:
+@functools.lru_cache(maxsize=64)
+def _stream_offsets(streams: tuple[int, ...]) -> NDArray[np.uint64]:
+    return np.array([(_GOLDEN * (k + 1)) & _MASK64 for k in streams], dtype=np.uint64)
+
+
+def _keys_np(seeds: NDArray[Any], streams: tuple[int, ...]) -> NDArray[np.uint64]:
     """Keys of ``streams`` for each seed, shape ``(len(seeds), len(streams))``."""
     s = np.atleast_1d(np.asarray(seeds))
     s = s if s.dtype == np.uint64 else s.astype(np.int64).view(np.uint64)
-    offsets = np.array([(_GOLDEN * (k + 1)) & _MASK64 for k in streams], dtype=np.uint64)
-    return _fmix_np(s[:, None] + offsets[None, :])
+    return _fmix_np(s[:, None] + _stream_offsets(streams)[None, :])
 
 
-def _uniform_streams(seeds: NDArray[Any], streams: list[int], n: int) -> NDArray[np.float64]:
+def _uniform_streams(seeds: NDArray[Any], streams: tuple[int, ...], n: int) -> NDArray[np.float64]:
     """Uniforms of several streams in one hashing pass, shape ``(len(streams), len(seeds), n)``;
     each value is the same pure function of (seed, stream, index) as one stream alone."""
     key = _keys_np(seeds, streams).T[:, :, None]
@@ -54,14 +59,31 @@ def _uniform_streams(seeds: NDArray[Any], streams: list[int], n: int) -> NDArray
 
 def uniforms_np(seeds: NDArray[Any], stream: int, n: int) -> NDArray[np.float64]:
     """Uniforms in (0, 1), shape ``(len(seeds), n)``; row ``i`` depends only on ``seeds[i]``."""
-    return _uniform_streams(seeds, [stream], n)[0]
+    return _uniform_streams(seeds, (stream,), n)[0]
 
 
 def normals_np(seeds: NDArray[Any], stream: int, n: int) -> NDArray[np.float64]:
     """Standard normals, shape ``(len(seeds), n)`` (Box-Muller over two uniform streams)."""
+    m = (n + 1) // 2
+    u_r, u_theta = _uniform_streams(seeds, (2 * stream, 2 * stream + 1), m)
+    return _box_muller(u_r, u_theta, n)
+
+
+def uniforms_and_normals_np(
+    seeds: NDArray[Any], u_stream: int, n_u: int, z_stream: int, n_z: int
+) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """``uniforms_np(seeds, u_stream, n_u)`` and ``normals_np(seeds, z_stream, n_z)`` from one
+    hashing pass: every value is a pure function of (seed, stream, index), so computing a few
+    more indices of the shorter stream and dropping them changes nothing."""
+    m = max(n_u, (n_z + 1) // 2)
+    u, u_r, u_theta = _uniform_streams(seeds, (u_stream, 2 * z_stream, 2 * z_stream + 1), m)
+    return u[:, :n_u], _box_muller(u_r, u_theta, n_z)
+
+
+def _box_muller(u_r: NDArray[np.float64], u_theta: NDArray[np.float64], n: int) -> NDArray[Any]:
     # both Box-Muller outputs are used: half the hashing per normal
     m = (n + 1) // 2
-    u_r, u_theta = _uniform_streams(seeds, [2 * stream, 2 * stream + 1], m)
+    u_r, u_theta = u_r[:, :m], u_theta[:, :m]
     r = np.sqrt(-2.0 * np.log(u_r))
     theta = 2.0 * np.pi * u_theta
     return np.concatenate([r * np.cos(theta), r * np.sin(theta)], axis=1)[:, :n]

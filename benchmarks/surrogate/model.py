@@ -249,27 +249,58 @@ class SurrogateModel:
         With ``out`` (shaped like ``z``) the joint curves are written there and the metrics are
         views of it (a batch sampler fills one array chunk by chunk)."""
         e = self.max_epochs
-        y = np.multiply(z, np.repeat(self.scale_, e), out=out)
+        scale, loss_blocks, bounds = self._metric_plan()
+        y = np.multiply(z, scale, out=out)
         y += self.offset_
-        metrics = {}
-        for i, m in enumerate(self.metrics):
-            block = y[..., i * e : (i + 1) * e]
-            if self.transforms.get(m) == LOSS_TRANSFORM:
-                np.minimum(block, 700.0, out=block)  # exp overflows above ~709
-                np.expm1(block, out=block)
-            if m.endswith("accuracy"):
-                np.clip(block, 0.0, 1.0, out=block)
-            else:
-                np.maximum(block, 0.0, out=block)
+        for block in loss_blocks:
+            b = y[..., block]
+            np.minimum(b, 700.0, out=b)  # exp overflows above ~709
+            np.expm1(b, out=b)
+        if bounds is not None:
+            np.clip(y, bounds[0], bounds[1], out=y)
+        else:
+            for i, m in enumerate(self.metrics):
+                b = y[..., i * e : (i + 1) * e]
+                if m.endswith("accuracy"):
+                    np.clip(b, 0.0, 1.0, out=b)
+                else:
+                    np.maximum(b, 0.0, out=b)
+                if self.metric_range_ is not None:
+                    rng = self.metric_range_[:, i * e : (i + 1) * e]
+                    np.clip(b, rng[0], rng[1], out=b)
+        return {m: y[..., i * e : (i + 1) * e] for i, m in enumerate(self.metrics)}
+
+    def _metric_plan(self) -> tuple[Array, list[slice], Array | None]:
+        """What :meth:`to_metrics` applies, prepared once: the per-column scale, the columns of
+        log-transformed losses, and one (2, columns) clip that does the two clips of each metric
+        in one pass.
+
+        Clipping to [a0, a1] and then to [b0, b1] selects the same value as clipping once to
+        [max(a0, b0), min(a1, b1)] when the intervals overlap (clips only choose among the value
+        and the bounds). Without training ranges (format-1 artifacts), or if an interval pair
+        does not overlap, the two clips are applied one after the other as before.
+        """
+        plan = self.__dict__.get("_metric_plan_")
+        if plan is None:
+            e = self.max_epochs
+            scale = np.repeat(self.scale_, e)
+            loss_blocks = [
+                slice(i * e, (i + 1) * e)
+                for i, m in enumerate(self.metrics)
+                if self.transforms.get(m) == LOSS_TRANSFORM
+            ]
+            bounds = None
             if self.metric_range_ is not None:
-                np.clip(
-                    block,
-                    self.metric_range_[0, i * e : (i + 1) * e],
-                    self.metric_range_[1, i * e : (i + 1) * e],
-                    out=block,
+                unit = np.array(
+                    [(0.0, 1.0 if m.endswith("accuracy") else np.inf) for m in self.metrics]
                 )
-            metrics[m] = block
-        return metrics
+                first = unit.repeat(e, axis=0).T
+                lo = np.maximum(first[0], self.metric_range_[0])
+                hi = np.minimum(first[1], self.metric_range_[1])
+                bounds = np.stack([lo, hi]) if bool(np.all(lo <= hi)) else None
+            plan = (scale, loss_blocks, bounds)
+            self.__dict__["_metric_plan_"] = plan
+        return plan
 
     def to_metrics_torch(self, z: Any) -> dict[str, Any]:
         import torch

@@ -21,7 +21,7 @@ from numpy.typing import NDArray
 from nas_sim.benchmarks.surrogate.counter_rng import (
     normals_np,
     normals_torch,
-    uniforms_np,
+    uniforms_and_normals_np,
     uniforms_torch,
 )
 from nas_sim.benchmarks.surrogate.mean_model import BaggedEnsemble
@@ -234,11 +234,10 @@ class GaussianKDENoise:
         return None
 
     def sample_np(self, seeds: Array, sigma: Any = None) -> Array:
+        u, z = uniforms_and_normals_np(seeds, _STREAM_INDEX, 1, _STREAM_Z, self.chol_.shape[1])
         idx = np.minimum(
-            (uniforms_np(seeds, _STREAM_INDEX, 1)[:, 0] * len(self.residuals_)).astype(np.int64),
-            len(self.residuals_) - 1,
+            (u[:, 0] * len(self.residuals_)).astype(np.int64), len(self.residuals_) - 1
         )
-        z = normals_np(seeds, _STREAM_Z, self.chol_.shape[1])
         a = np.sqrt(1.0 - self.h_**2)
         # (the same operations as mean + a (r - mean) + h (z Lᵀ), in place)
         out = self.residuals_[idx]

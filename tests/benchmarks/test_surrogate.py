@@ -164,6 +164,27 @@ def test_shipped_gkde_surrogate_is_identical_alone_and_in_chunked_batches() -> N
         np.testing.assert_array_equal(alone.epoch_time_s, batch[i].epoch_time_s)
 
 
+def test_one_clip_per_column_equals_the_two_clips_of_each_metric() -> None:
+    # to_metrics folds each metric's clip to its unit range and its clip to the training runs'
+    # range into one clip per column; the two-step path (kept for format-1 artifacts) must give
+    # the very same numbers, out-of-range values, infinities and NaN included
+    model = api.load_benchmark("mnist1d-surrogate").model
+    scale, loss_blocks, bounds = model._metric_plan()
+    assert bounds is not None
+    rng = np.random.default_rng(3)
+    z = rng.normal(scale=4.0, size=(64, len(scale)))
+    z[0, :5], z[1, 3:9], z[2, ::7] = np.nan, np.inf, -np.inf
+    one = model.to_metrics(z.copy())
+    model.__dict__["_metric_plan_"] = (scale, loss_blocks, None)
+    try:
+        two = model.to_metrics(z.copy())
+    finally:
+        del model.__dict__["_metric_plan_"]
+    for m in model.metrics:
+        np.testing.assert_array_equal(one[m], two[m])
+        assert np.array_equal(np.signbit(one[m]), np.signbit(two[m]))
+
+
 def test_curves_are_consistent_alone_and_batched(tiny: SurrogateBenchmark) -> None:
     rng = np.random.default_rng(3)
     archs = [tiny.space.sample(rng) for _ in range(20)]
