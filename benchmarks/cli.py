@@ -939,6 +939,39 @@ def pilot_mnist1d(
     click.echo(f"all targets met: {all(ok.values())}")
 
 
+@data.command("compare-pilots")
+@click.argument("folder_a", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.argument("folder_b", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.option("--seeds", default="0,1,2", show_default=True, help="comma-separated training seeds")
+@click.option("--json", "as_json", is_flag=True, help="print the comparison as JSON")
+def compare_pilots(folder_a: Path, folder_b: Path, seeds: str, as_json: bool) -> None:
+    """Compare two designs, paired, on the cells both trained with every seed.
+
+    FOLDER_A and FOLDER_B are run folders (``--out`` of a pilot or generation) or shard folders
+    (``generation/pilots/<name>``). Prints a Markdown table of the figures the v2 variants were
+    screened by; the better half is design A's.
+    """
+    import json
+
+    from nas_sim.benchmarks.offline.mnist1d.paired import (
+        format_comparison,
+        load_pair,
+        paired_comparison,
+    )
+    from nas_sim.benchmarks.offline.mnist1d.plan import sparse_cell_strings
+
+    seed_list = _parse_seeds(seeds)
+    try:
+        a, b = load_pair(folder_a, folder_b)
+        result = paired_comparison(a, b, seed_list, sparse_cell_strings())
+    except ValueError as e:
+        raise click.ClickException(str(e)) from None
+    if as_json:
+        click.echo(json.dumps(result, indent=1))
+    else:
+        click.echo(format_comparison(result, folder_a.name, folder_b.name))
+
+
 @data.command("pack-runs")
 @click.option("--runs", "runs_folder", required=True, type=click.Path(path_type=Path))
 @click.option("--shards", required=True, type=click.Path(path_type=Path), help="shard folder")

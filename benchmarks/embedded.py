@@ -2,9 +2,9 @@
 
 The embedded MNIST-1D tables are versioned: ``mnist1d-v1`` is the first table (4-8-16 channels,
 one cell per stage, mostly one seed per cell), kept so that earlier results stay reproducible;
-``mnist1d-v2`` will be the redesigned one, registered once its table ships (its design is being
-chosen by measured pilots, docs/mnist1d.md); ``mnist1d`` names the default, which becomes v2 once
-its table is complete.
+``mnist1d-v2`` will be the redesigned one (design ``v2``, chosen by measured pilots,
+docs/mnist1d.md), registered once its table, now being generated, ships; ``mnist1d`` names the
+default, which becomes v2 once its table is complete.
 Result files record the version and the SHA-256 of the data.
 """
 

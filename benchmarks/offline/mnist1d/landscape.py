@@ -41,7 +41,7 @@ TARGETS: dict[str, tuple[float | None, float | None]] = {
 }
 
 
-def _rho(a: Sequence[float] | np.ndarray, b: Sequence[float] | np.ndarray) -> float:
+def spearman_rho(a: Sequence[float] | np.ndarray, b: Sequence[float] | np.ndarray) -> float:
     if len(a) < 3:
         return float("nan")
     return float(spearmanr(a, b).statistic)
@@ -139,16 +139,16 @@ def landscape_stats(
         "seeds": list(seeds),
         "epochs": e_max,
         "early_epoch": e_early,
-        "seed_spearman_all": _rho(final[:, 0], final[:, 1]),
-        "seed_spearman_better_half": _rho(final[better, 0], final[better, 1]),
+        "seed_spearman_all": spearman_rho(final[:, 0], final[:, 1]),
+        "seed_spearman_better_half": spearman_rho(final[better, 0], final[better, 1]),
         "icc_mean_all": icc_mean(final),
         "icc_mean_better_half": icc_mean(final[better]),
         "signal_to_noise": float(mean.std(ddof=1) / within_sd) if within_sd > 0 else float("inf"),
         "seed_sd_pp": 100 * within_sd,
         "seed_sd_better_half_pp": 100 * float(np.sqrt(final[better].var(1, ddof=1).mean())),
-        "early_spearman_better_half": _rho(early[better].ravel(), final[better].ravel()),
-        "early_spearman_all": _rho(early.ravel(), final.ravel()),
-        "val_test_spearman_of_means": _rho(mean, test.mean(1)),
+        "early_spearman_better_half": spearman_rho(early[better].ravel(), final[better].ravel()),
+        "early_spearman_all": spearman_rho(early.ravel(), final.ravel()),
+        "val_test_spearman_of_means": spearman_rho(mean, test.mean(1)),
         "best_mean": float(mean.max()),
         "p90_mean": float(np.quantile(mean, 0.9)),
         "median_mean": float(np.median(mean)),

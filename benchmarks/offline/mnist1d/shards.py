@@ -22,7 +22,7 @@ from nas_sim.benchmarks.offline.mnist1d.generator import GeneratorError, runs_di
 CONFIG_NAME = "config.json"
 
 
-def _shards(folder: Path) -> list[Path]:
+def shard_files(folder: Path) -> list[Path]:
     return sorted(folder.glob("shard-*.jsonl.gz"))
 
 
@@ -38,7 +38,7 @@ def read_shard(path: Path) -> list[dict[str, Any]]:
 
 
 def packed_keys(shard_dir: str | os.PathLike[str]) -> set[str]:
-    return {r["key"] for p in _shards(Path(shard_dir)) for r in read_shard(p)}
+    return {r["key"] for p in shard_files(Path(shard_dir)) for r in read_shard(p)}
 
 
 def _check_config(run_folder: Path, shard_dir: Path) -> None:
@@ -69,7 +69,7 @@ def pack(run_folder: str | os.PathLike[str], shard_dir: str | os.PathLike[str]) 
             new.append(json.loads(p.read_text()))
     if not new:
         return None
-    shards = _shards(shard_dir)
+    shards = shard_files(shard_dir)
     index = int(shards[-1].name.split("-")[1].split(".")[0]) + 1 if shards else 1
     out = shard_dir / f"shard-{index:04d}.jsonl.gz"
     text = "".join(json.dumps(r, sort_keys=True) + "\n" for r in new)
@@ -88,7 +88,7 @@ def unpack(shard_dir: str | os.PathLike[str], run_folder: str | os.PathLike[str]
     if not (run_folder / CONFIG_NAME).is_file():
         atomic_write_text(run_folder / CONFIG_NAME, (shard_dir / CONFIG_NAME).read_text())
     n = 0
-    for shard in _shards(shard_dir):
+    for shard in shard_files(shard_dir):
         for rec in read_shard(shard):
             path = runs_dir(run_folder) / f"{rec['key']}.json"
             if not path.exists():
