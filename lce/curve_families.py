@@ -394,14 +394,19 @@ def fit_family(
     lam = np.full(len(theta), 1e-2)
     eye = np.eye(p)
     for _ in range(n_iter):
-        f0 = fam(theta, x)
-        r = f0 - yy
         h = 1e-6 * (1.0 + np.abs(theta))
-        jac = np.empty((len(theta), e, p))
+        # theta and its p forward-difference neighbours as one batch: one family call per
+        # iteration instead of p + 1 (every row is computed elementwise, as it was alone)
+        n = len(theta)
+        probes = np.repeat(theta[None], p + 1, axis=0)
         for j in range(p):
-            tj = theta.copy()
-            tj[:, j] += h[:, j]
-            jac[:, :, j] = (fam(tj, x) - f0) / h[:, j, None]
+            probes[j + 1, :, j] += h[:, j]
+        f_all = fam(probes.reshape((p + 1) * n, p), x).reshape(p + 1, n, e)
+        f0 = f_all[0]
+        r = f0 - yy
+        jac = np.empty((n, e, p))
+        for j in range(p):
+            jac[:, :, j] = (f_all[j + 1] - f0) / h[:, j, None]
         jac = np.where(np.isfinite(jac), jac, 0.0)
         r = np.where(np.isfinite(r), r, 0.0)
         a = np.einsum("nej,nek->njk", jac, jac)
