@@ -28,6 +28,8 @@ class CoveredSubspace(SearchSpace):
         self.inner = space
         self.name = space.name
         self.encodings = space.encodings
+        # sample draws one index with rng.integers; mutate is the inner space's
+        self.draws_bounded_integers_only = space.draws_bounded_integers_only
         self._covered = list(dict.fromkeys(space.canonical(a) for a in covered))
         if not self._covered:
             raise ValueError("a covered subspace needs at least one architecture")

@@ -23,6 +23,8 @@ from typing import Any
 import numpy as np
 
 _MASK32 = 0xFFFFFFFF
+_SPAN_MAX = 1 << 32  # numpy's 32-bit method covers spans up to 2**32
+_INT64_MIN, _INT64_END = -(1 << 63), 1 << 63  # int64 bounds: low >= MIN, high <= END
 #: 64-bit words read per refill (2,048 draws): a few µs once per about a hundred tournaments
 BLOCK_WORDS = 1024
 
@@ -30,9 +32,17 @@ BLOCK_WORDS = 1024
 class BufferedIntegers:
     """A stand-in for a ``numpy.random.Generator`` whose bounded ``integers`` calls are fast.
 
-    ``integers(low, high=None, size=None)`` with the default int64 dtype and a range of at most
-    2**32 is served from the buffer; everything else (other methods, dtypes, ``endpoint``, wider
-    ranges) releases the buffer and goes to the generator itself.
+    ``integers(low, high=None, size=None)`` with the default int64 dtype, Python or numpy integer
+    bounds inside int64 and a span of 1 to 2**32 is served from the buffer (a scalar comes back
+    as ``np.int64``, as numpy returns it); everything else (other methods, dtypes, ``endpoint``,
+    wider spans, invalid arguments) releases the buffer and goes to the generator itself, so
+    numpy raises its own errors.
+
+    Whoever holds the wrapper must not draw from the wrapped generator directly while it buffers:
+    the generator is then ahead of the stream, and :meth:`release` rewinds it to where the stream
+    is, so those numbers would come round again. Code that checks ``isinstance(rng,
+    np.random.Generator)`` does not accept the wrapper; spaces declare whether theirs may receive
+    it (:attr:`nas_sim.search_space.SearchSpace.draws_bounded_integers_only`).
     """
 
     def __init__(self, generator: np.random.Generator) -> None:
@@ -46,15 +56,19 @@ class BufferedIntegers:
 
     # ----------------------------------------------------------------- the stream
     def _refill(self) -> None:
-        # the generator is where the previous block's draws end (or where the caller left it)
         state = dict(self._bits.state)
+        if self._buf:
+            # the previous block is used up; direct calls would have left its last upper half
+            # as the generator's (stale) stored half
+            state = {**state, "has_uint32": 0, "uinteger": self._buf[-1]}
+            self._bits.state = state
         self._state0 = state
         # PCG64 hands out 32-bit values as the lower, then the upper half of each 64-bit output,
         # keeping a pending upper half in its state between calls
         buf = [state["uinteger"]] if state["has_uint32"] else []
         self._prefix = len(buf)
         if buf:
-            self._bits.state = {**state, "has_uint32": 0, "uinteger": 0}
+            self._bits.state = {**state, "has_uint32": 0}
         raw = self._bits.random_raw(BLOCK_WORDS)
         halves = np.empty(2 * len(raw), dtype=np.uint64)
         halves[0::2], halves[1::2] = raw & _MASK32, raw >> 32  # the lower half is handed out first
@@ -62,9 +76,9 @@ class BufferedIntegers:
         self._buf, self._i = buf, 0
 
     def below(self, n: int) -> int:
-        """A uniform integer in ``[0, n)``, ``1 <= n <= 2**32``: numpy's ``integers(n)``."""
-        if not self._buffering:
-            return int(self.generator.integers(n))
+        """A uniform integer in ``[0, n)``: numpy's ``integers(n)``, as a Python int."""
+        if not (self._buffering and type(n) is int and 1 <= n <= _SPAN_MAX):
+            return int(self._direct().integers(n))
         if n == 1:
             return 0  # numpy draws nothing for an empty range
         if self._i == len(self._buf):
@@ -84,8 +98,10 @@ class BufferedIntegers:
 
     def below_many(self, n: int, k: int) -> list[int]:
         """``k`` uniform integers in ``[0, n)``: numpy's ``integers(n, size=k).tolist()``."""
-        if not self._buffering:
-            return self.generator.integers(n, size=k).tolist()
+        if not (
+            self._buffering and type(n) is int and 1 <= n <= _SPAN_MAX and type(k) is int and k >= 0
+        ):
+            return list(self._direct().integers(n, size=k).tolist())
         if n == 1:
             return [0] * k
         # :meth:`below` inlined: a tournament's draws are most of what it costs
@@ -109,26 +125,38 @@ class BufferedIntegers:
         self._i = i
         return out
 
-    def integers(self, low: int, high: int | None = None, size: Any = None, **kwargs: Any) -> Any:
+    def integers(
+        self,
+        low: Any,
+        high: Any = None,
+        size: Any = None,
+        dtype: Any = np.int64,
+        endpoint: bool = False,
+    ) -> Any:
         """``Generator.integers``: from the buffer where numpy would use Lemire's 32-bit method."""
-        if high is None and size is None and type(low) is int and not kwargs and 1 <= low:
-            if low <= 1 << 32:  # the common call, integers(n), without the general checks
-                return self.below(low)
         if high is None:
             low, high = 0, low
-        if not kwargs and self._buffering and _is_int(low) and _is_int(high):
-            span = int(high) - int(low)
-            if 1 <= span <= 1 << 32:
-                if size is None:
-                    return int(low) + self.below(span)
-                if _is_int(size) and size >= 0:
-                    return np.fromiter(
-                        (int(low) + self.below(span) for _ in range(int(size))), np.int64, size
-                    )
-        self.release()
-        return self.generator.integers(low, high, size, **kwargs)
+        if (
+            self._buffering
+            and dtype is np.int64
+            and endpoint is False
+            and _is_int(low)
+            and _is_int(high)
+            and _INT64_MIN <= int(low)
+            and int(high) <= _INT64_END
+            and 1 <= int(high) - int(low) <= _SPAN_MAX
+        ):
+            lo, span = int(low), int(high) - int(low)
+            if size is None:
+                return np.int64(lo + self.below(span))
+            if _is_int(size) and size >= 0:
+                return np.array([lo + self.below(span) for _ in range(int(size))], dtype=np.int64)
+        return self._direct().integers(low, high, size, dtype, endpoint)
 
     # ------------------------------------------------------------------ the rest
+    def _direct(self) -> np.random.Generator:
+        return self.release() if self._buffering else self.generator
+
     def release(self) -> np.random.Generator:
         """Stop buffering and leave the generator exactly where direct calls would have left it."""
         if self._buffering and self._state0 is not None:
@@ -136,21 +164,33 @@ class BufferedIntegers:
             if used < 0:  # nothing was drawn, not even the stored upper half
                 self._bits.state = self._state0
             else:
-                self._bits.state = {**self._state0, "has_uint32": 0, "uinteger": 0}
+                # the stored upper half, if any, was used: it stays behind as the stale value
+                self._bits.state = {**self._state0, "has_uint32": 0}
                 words = (used + 1) // 2
                 if words:
                     self._bits.random_raw(words)  # the words the direct calls would have read
+                state = self._bits.state
                 if used % 2:  # the upper half of the last word read is still pending
-                    pending = self._buf[self._i]
-                    self._bits.state = {**self._bits.state, "has_uint32": 1, "uinteger": pending}
+                    self._bits.state = {**state, "has_uint32": 1, "uinteger": self._buf[self._i]}
+                elif used:  # the last value used was an upper half: the stale stored one
+                    self._bits.state = {
+                        **state,
+                        "has_uint32": 0,
+                        "uinteger": self._buf[self._i - 1],
+                    }
         self._buffering = False
         self._buf, self._i, self._state0 = [], 0, None
         return self.generator
 
     def __getattr__(self, name: str) -> Any:
+        # only reached for names the wrapper lacks. Private and special names (copy's and
+        # pickle's __setstate__, __deepcopy__, or attributes of a half-built instance) are not
+        # the generator's business; looking them up there would recurse through release()
+        if name.startswith("_"):
+            raise AttributeError(name)
         # any other Generator method: the generator must first be where the stream left it
         return getattr(self.release(), name)
 
 
 def _is_int(x: Any) -> bool:
-    return isinstance(x, (int, np.integer)) and not isinstance(x, bool)
+    return isinstance(x, (int, np.integer)) and not isinstance(x, (bool, np.bool_))

@@ -37,6 +37,10 @@ class SearchSpace(ABC, Generic[A]):
     name: str = ""
     #: encodings accepted by :meth:`encode`
     encodings: tuple[str, ...] = ()
+    #: True when :meth:`sample` and :meth:`mutate` draw only ``rng.integers`` with integer bounds
+    #: and never check the generator's type: optimizers may then hand them a
+    #: :class:`~nas_sim.buffered_integers.BufferedIntegers` (the same numbers, drawn faster)
+    draws_bounded_integers_only: bool = False
 
     @abstractmethod
     def sample(self, rng: np.random.Generator) -> A:

@@ -41,8 +41,11 @@ class RegularizedEvolution(Optimizer):
 
     Every draw goes through ``self.draws_``, a :class:`~nas_sim.buffered_integers.BufferedIntegers`
     over ``self.rng``: the same integers as direct ``rng.integers`` calls, a fraction of the cost
-    (a tournament and a mutation were half of a simulated REA evaluation). Subclasses draw from
-    ``self.draws_`` too; drawing from ``self.rng`` directly would skip the buffered draws.
+    (a tournament and a mutation were half of a simulated REA evaluation). The space's ``sample``
+    and ``mutate`` get it too when the space says they draw only bounded integers
+    (``draws_bounded_integers_only``, e.g. NB201); otherwise the buffer is released at set-up and
+    every draw is direct. Subclasses draw from ``self.draws_`` / ``self.draw_rng_``, never from
+    ``self.rng`` directly (the generator is ahead of the buffered stream).
     """
 
     def __init__(self, population_size: int = 20, sample_size: int = 10) -> None:
@@ -63,9 +66,13 @@ class RegularizedEvolution(Optimizer):
         self.seen_: set[Architecture] = set()  # canonical forms asked so far
         self.failed_searches_ = 0
         self.draws_ = BufferedIntegers(rng)
-        # spaces take a Generator; the wrapper serves its bounded integers and hands anything
-        # else to the generator itself, exactly where direct calls would have left it
-        self.draw_rng_ = cast(np.random.Generator, self.draws_)
+        self.draw_rng_ = rng
+        if getattr(problem.space, "draws_bounded_integers_only", False):
+            # the space draws only bounded integers: it can take the wrapper for a Generator
+            self.draw_rng_ = cast(np.random.Generator, self.draws_)
+        else:
+            # another space gets the generator itself, so the tournaments must draw directly
+            self.draws_.release()
 
     def tournament(self) -> Architecture:
         """The best of ``sample_size`` members drawn with replacement (the first drawn wins a

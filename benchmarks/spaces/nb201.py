@@ -119,6 +119,7 @@ class NB201Space(SearchSpace[Arch201]):
 
     name = "nb201"
     encodings = ("adjacency_one_hot", "path", "path_naslib", "categorical", "nb211")
+    draws_bounded_integers_only = True  # sample and mutate call only rng.integers
 
     @property
     def size(self) -> int:

@@ -268,3 +268,17 @@ def test_rea_draws_the_same_with_and_without_the_integer_buffer(synthetic_benchm
     assert len(buffered.asked) >= 400
     assert buffered.asked == direct.asked
     assert runs[0].trajectory == runs[1].trajectory
+
+
+def test_rea_draws_directly_on_spaces_that_do_not_declare_bounded_integer_draws() -> None:
+    # NB101's sample and mutate use other generator methods: REA hands it the generator itself
+    # and releases its buffer at set-up, so its tournaments draw directly too
+    from nas_sim.benchmarks.spaces.nb101 import NB101Space
+    from nas_sim.optimizers.regularized_evolution import RegularizedEvolution
+
+    for space, buffered in ((NB101Space(), False), (NB201Space(), True)):
+        opt = RegularizedEvolution()
+        rng = np.random.default_rng(0)
+        opt.setup(Problem(space, 10, "val_accuracy", True), rng)
+        assert (opt.draw_rng_ is rng) is not buffered
+        assert opt.draws_._buffering is buffered
