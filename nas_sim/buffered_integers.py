@@ -34,7 +34,7 @@ class BufferedIntegers:
 
     ``integers(low, high=None, size=None)`` with the default int64 dtype, Python or numpy integer
     bounds inside int64 and a span of 1 to 2**32 is served from the buffer (a scalar comes back
-    as ``np.int64``, as numpy returns it); everything else (other methods, dtypes, ``endpoint``,
+    as a Python int of the value numpy's ``np.int64`` would hold); everything else (other methods, dtypes, ``endpoint``,
     wider spans, invalid arguments) releases the buffer and goes to the generator itself, so
     numpy raises its own errors.
 
@@ -134,6 +134,15 @@ class BufferedIntegers:
         endpoint: bool = False,
     ) -> Any:
         """``Generator.integers``: from the buffer where numpy would use Lemire's 32-bit method."""
+        if (
+            high is None
+            and size is None
+            and type(low) is int
+            and 1 <= low <= _SPAN_MAX
+            and endpoint is False
+            and dtype is np.int64
+        ):
+            return self.below(low)  # the common call, integers(n), without the general checks
         if high is None:
             low, high = 0, low
         if (
@@ -148,7 +157,7 @@ class BufferedIntegers:
         ):
             lo, span = int(low), int(high) - int(low)
             if size is None:
-                return np.int64(lo + self.below(span))
+                return lo + self.below(span)
             if _is_int(size) and size >= 0:
                 return np.array([lo + self.below(span) for _ in range(int(size))], dtype=np.int64)
         return self._direct().integers(low, high, size, dtype, endpoint)
