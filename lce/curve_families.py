@@ -15,7 +15,7 @@ and free. The bounds also keep every expression finite. Defaults are Domhan's
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -371,40 +371,79 @@ def fit_family(
     constraints (when a start did). Returns ``(theta (K, p), sse (K,))``; ``sse`` is ``inf`` where
     no feasible fit was found.
     """
+    return fit_families([fam], y, target_epoch, n_iter=n_iter)[0]
+
+
+def fit_families(
+    fams: Sequence[CurveFamily],
+    y: Array,
+    target_epoch: float,
+    *,
+    n_iter: int = 40,
+) -> list[tuple[Array, Array]]:
+    """:func:`fit_family` for each of ``fams``, the same numbers, in fewer numpy calls.
+
+    Families with the same number of parameters are fitted together: each Levenberg–Marquardt
+    iteration evaluates each family once (its rows and their finite-difference neighbours in one
+    call) and does the linear algebra of the whole group in one pass. Every row's arithmetic is
+    that of a fit alone (elementwise operations, per-row sums, one small system solved per row),
+    so grouping changes no number (``tests/lce/test_curve_families.py`` checks it).
+    """
+    out: list[tuple[Array, Array]] = [(np.empty(0), np.empty(0))] * len(fams)
+    groups: dict[int, list[int]] = {}
+    for i, fam in enumerate(fams):
+        groups.setdefault(fam.n_params, []).append(i)
+    for members in groups.values():
+        fitted = _fit_group([fams[i] for i in members], y, target_epoch, n_iter)
+        for i, res in zip(members, fitted):
+            out[i] = res
+    return out
+
+
+def _fit_group(
+    fams: Sequence[CurveFamily], y: Array, target_epoch: float, n_iter: int
+) -> list[tuple[Array, Array]]:
     k, e = y.shape
+    p = fams[0].n_params
+    n = 2 * k  # rows per family: each curve from Domhan's default and from the data start
+    blocks = [slice(j * n, (j + 1) * n) for j in range(len(fams))]
     x = np.arange(1, e + 1, dtype=np.float64)
-    lo, hi = np.asarray(fam.lower), np.asarray(fam.upper)
+    lo = np.concatenate([np.broadcast_to(np.asarray(f.lower), (n, p)) for f in fams])
+    hi = np.concatenate([np.broadcast_to(np.asarray(f.upper), (n, p)) for f in fams])
     starts = np.concatenate(
         [
-            np.broadcast_to(np.asarray(fam.default), (k, fam.n_params)),
-            fam.data_start(y[:, 0], y[:, -1], e),
+            block
+            for f in fams
+            for block in (
+                np.broadcast_to(np.asarray(f.default), (k, p)),
+                f.data_start(y[:, 0], y[:, -1], e),
+            )
         ]
     )
     theta = np.clip(starts, lo, hi)
-    yy = np.concatenate([y, y])
-    p = fam.n_params
+    yy = np.tile(y, (2 * len(fams), 1))
 
     def sse_of(t: Array) -> Array:
-        r = fam(t, x) - yy
+        r = np.concatenate([f(t[b], x) for f, b in zip(fams, blocks)]) - yy
         s = np.einsum("ne,ne->n", r, r)
-        ok = fam.feasible(t, target_epoch) & np.isfinite(s)
-        return np.where(ok, s, np.inf)
+        ok = np.concatenate([f.feasible(t[b], target_epoch) for f, b in zip(fams, blocks)])
+        return np.where(ok & np.isfinite(s), s, np.inf)
 
     sse = sse_of(theta)
     lam = np.full(len(theta), 1e-2)
     eye = np.eye(p)
     for _ in range(n_iter):
         h = 1e-6 * (1.0 + np.abs(theta))
-        # theta and its p forward-difference neighbours as one batch: one family call per
-        # iteration instead of p + 1 (every row is computed elementwise, as it was alone)
-        n = len(theta)
+        # each row and its p forward-difference neighbours, evaluated in one call per family
         probes = np.repeat(theta[None], p + 1, axis=0)
         for j in range(p):
             probes[j + 1, :, j] += h[:, j]
-        f_all = fam(probes.reshape((p + 1) * n, p), x).reshape(p + 1, n, e)
+        f_all = np.empty((p + 1, len(theta), e))
+        for f, b in zip(fams, blocks):
+            f_all[:, b] = f(probes[:, b].reshape((p + 1) * n, p), x).reshape(p + 1, n, e)
         f0 = f_all[0]
         r = f0 - yy
-        jac = np.empty((n, e, p))
+        jac = np.empty((len(theta), e, p))
         for j in range(p):
             jac[:, :, j] = (f_all[j + 1] - f0) / h[:, j, None]
         jac = np.where(np.isfinite(jac), jac, 0.0)
@@ -416,7 +455,14 @@ def fit_family(
         try:
             step = np.linalg.solve(damp, -g[:, :, None])[:, :, 0]
         except np.linalg.LinAlgError:
-            step = -g / (lam[:, None] * (diag + 1e-9) + 1e-12)
+            # as each family fitted alone: only a family with a singular system takes the
+            # gradient step
+            step = np.empty_like(g)
+            for b in blocks:
+                try:
+                    step[b] = np.linalg.solve(damp[b], -g[b][:, :, None])[:, :, 0]
+                except np.linalg.LinAlgError:
+                    step[b] = -g[b] / (lam[b, None] * (diag[b] + 1e-9) + 1e-12)
         step = np.where(np.isfinite(step), step, 0.0)
         cand = np.clip(theta + step, lo, hi)
         cand_sse = sse_of(cand)
@@ -424,8 +470,10 @@ def fit_family(
         theta = np.where(better[:, None], cand, theta)
         sse = np.where(better, cand_sse, sse)
         lam = np.clip(np.where(better, lam / 3.0, lam * 4.0), 1e-9, 1e9)
-    # keep the better of the two starts per curve
-    pick = sse[:k] <= sse[k:]
-    best = np.where(pick[:, None], theta[:k], theta[k:])
-    best_sse = np.where(pick, sse[:k], sse[k:])
-    return best, best_sse
+    out = []
+    for b in blocks:
+        th, ss = theta[b], sse[b]
+        # keep the better of the two starts per curve
+        pick = ss[:k] <= ss[k:]
+        out.append((np.where(pick[:, None], th[:k], th[k:]), np.where(pick, ss[:k], ss[k:])))
+    return out

@@ -14,7 +14,7 @@ from nas_sim.lce.curve_families import (
     CurveFamily,
     array_module,
     family,
-    fit_family,
+    fit_families,
     from_unit_scale,
     to_unit_scale,
 )
@@ -245,8 +245,8 @@ class WPM(LCEMethod):
         preds = np.zeros((k, n_f, e))
         x = np.arange(1, e + 1, dtype=np.float64)
         xt = np.array([float(target_epoch)])
-        for i, fam in enumerate(fams):
-            t, sse = fit_family(fam, u, target_epoch, n_iter=self.lm_iterations)
+        fits = fit_families(fams, u, target_epoch, n_iter=self.lm_iterations)
+        for i, (fam, (t, sse)) in enumerate(zip(fams, fits)):
             at_target = fam(t, xt)[:, 0]
             ok = np.isfinite(sse) & np.isfinite(at_target) & (at_target >= 0) & (at_target <= 1)
             ok &= fam.n_params <= e  # an under-determined least-squares start is no start

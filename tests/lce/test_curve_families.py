@@ -52,3 +52,24 @@ def test_loss_unit_scale_round_trip_and_orientation():
     np.testing.assert_allclose(from_unit_scale(u[:, -1], scale, "val_loss"), [3.4])
     acc = np.array([[0.1, 0.5]])
     np.testing.assert_array_equal(to_unit_scale(acc, "val_accuracy")[0], acc)
+
+
+def test_fitting_families_together_gives_each_family_fit_alone_bit_for_bit() -> None:
+    from nas_sim.lce.curve_families import fit_families
+
+    rng = np.random.default_rng(5)
+    x = np.arange(1, 13)
+    y = np.stack(
+        [
+            0.9 - 0.5 * x**-0.7,
+            0.6 + 0.3 * (1 - np.exp(-x / 4)) + 0.01 * rng.normal(size=len(x)),
+            np.full(len(x), 0.5),  # flat: some families cannot fit it feasibly
+        ]
+    )
+    fams = list(FAMILIES)
+    together = fit_families(fams, y, 50, n_iter=15)
+    assert len({f.n_params for f in fams}) < len(fams)  # some families do share a group
+    for fam, (theta, sse) in zip(fams, together):
+        alone_theta, alone_sse = fit_family(fam, y, 50, n_iter=15)
+        assert np.array_equal(theta, alone_theta), fam.name
+        assert np.array_equal(sse, alone_sse), fam.name
