@@ -389,15 +389,13 @@ def fit_families(
     that of a fit alone (elementwise operations, per-row sums, one small system solved per row),
     so grouping changes no number (``tests/lce/test_curve_families.py`` checks it).
     """
-    out: list[tuple[Array, Array]] = [(np.empty(0), np.empty(0))] * len(fams)
     groups: dict[int, list[int]] = {}
     for i, fam in enumerate(fams):
         groups.setdefault(fam.n_params, []).append(i)
+    fitted: dict[int, tuple[Array, Array]] = {}
     for members in groups.values():
-        fitted = _fit_group([fams[i] for i in members], y, target_epoch, n_iter)
-        for i, res in zip(members, fitted):
-            out[i] = res
-    return out
+        fitted.update(zip(members, _fit_group([fams[i] for i in members], y, target_epoch, n_iter)))
+    return [fitted[i] for i in range(len(fams))]
 
 
 def _fit_group(

@@ -34,9 +34,9 @@ class BufferedIntegers:
 
     ``integers(low, high=None, size=None)`` with the default int64 dtype, Python or numpy integer
     bounds inside int64 and a span of 1 to 2**32 is served from the buffer (a scalar comes back
-    as a Python int of the value numpy's ``np.int64`` would hold); everything else (other methods, dtypes, ``endpoint``,
-    wider spans, invalid arguments) releases the buffer and goes to the generator itself, so
-    numpy raises its own errors.
+    as a Python int of the value numpy's ``np.int64`` would hold); everything else (other
+    methods, dtypes, ``endpoint``, wider spans, invalid arguments) releases the buffer and goes
+    to the generator itself, so numpy raises its own errors.
 
     Whoever holds the wrapper must not draw from the wrapped generator directly while it buffers:
     the generator is then ahead of the stream, and :meth:`release` rewinds it to where the stream

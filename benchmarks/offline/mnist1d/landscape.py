@@ -19,7 +19,6 @@ data card reports on the full table:
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -72,6 +71,14 @@ def records_of_curve_set(cs: Any) -> list[dict[str, Any]]:
     ]
 
 
+def runs_by_cell(records: Iterable[dict[str, Any]]) -> dict[str, dict[int, dict[str, Any]]]:
+    """Run records by arch string, then by training seed."""
+    out: dict[str, dict[int, dict[str, Any]]] = {}
+    for r in records:
+        out.setdefault(r["arch"], {})[int(r["seed"])] = r
+    return out
+
+
 def landscape_stats(
     records: Iterable[dict[str, Any]],
     cells_per_stage: int,
@@ -85,10 +92,8 @@ def landscape_stats(
     """
     space = NB201Space()
     excluded = set(exclude)
-    by_cell: dict[str, dict[int, dict[str, Any]]] = defaultdict(dict)
     all_recs = list(records)
-    for r in all_recs:
-        by_cell[r["arch"]][int(r["seed"])] = r
+    by_cell = runs_by_cell(all_recs)
     cells = sorted(
         a for a, runs in by_cell.items() if a not in excluded and set(seeds) <= set(runs)
     )

@@ -24,7 +24,7 @@ import numpy as np
 
 from nas_sim.benchmarks.offline.mnist1d.assemble import AssembleError, load_runs
 from nas_sim.benchmarks.offline.mnist1d.generator import GeneratorError
-from nas_sim.benchmarks.offline.mnist1d.landscape import icc_mean, spearman_rho
+from nas_sim.benchmarks.offline.mnist1d.landscape import icc_mean, runs_by_cell, spearman_rho
 from nas_sim.benchmarks.offline.mnist1d.shards import read_shard, shard_files
 
 #: the rows of the comparison, in print order: (key, label, decimals)
@@ -50,13 +50,6 @@ def load_records(folder: str | os.PathLike[str]) -> list[dict[str, Any]]:
     return load_runs(folder)[1]
 
 
-def _by_cell(records: Sequence[dict[str, Any]]) -> dict[str, dict[int, dict[str, Any]]]:
-    out: dict[str, dict[int, dict[str, Any]]] = {}
-    for r in records:
-        out.setdefault(r["arch"], {})[int(r["seed"])] = r
-    return out
-
-
 def paired_comparison(
     a: Sequence[dict[str, Any]],
     b: Sequence[dict[str, Any]],
@@ -66,7 +59,7 @@ def paired_comparison(
     """The figures of :data:`ROWS` for designs ``a`` and ``b`` over the cells both finished."""
     if len(seeds) < 2:
         raise ValueError(f"a paired comparison needs at least two seeds, got {list(seeds)}")
-    cells_a, cells_b = _by_cell(a), _by_cell(b)
+    cells_a, cells_b = runs_by_cell(a), runs_by_cell(b)
     excluded, wanted = set(exclude), set(seeds)
     common = sorted(
         c
