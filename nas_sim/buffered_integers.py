@@ -53,6 +53,12 @@ class BufferedIntegers:
         self._i = 0
         self._state0: dict[str, Any] | None = None  # the generator's state before the block
         self._prefix = 0  # 1 when the block starts with the generator's stored upper half
+        self._halves = np.empty(0, dtype=np.uint64)  # the block as an array, for the tables
+        # Lemire's outcome at every position of the block for one bound, built once a bound is
+        # asked twice in a row (a tournament's population size): bound -> (draws, positions
+        # where the method would reject); cleared with each block
+        self._tables: dict[int, tuple[list[int], list[int]]] = {}
+        self._last_many = 0  # the bound of the previous below_many call
 
     # ----------------------------------------------------------------- the stream
     def _refill(self) -> None:
@@ -70,10 +76,21 @@ class BufferedIntegers:
         if buf:
             self._bits.state = {**state, "has_uint32": 0}
         raw = self._bits.random_raw(BLOCK_WORDS)
-        halves = np.empty(2 * len(raw), dtype=np.uint64)
-        halves[0::2], halves[1::2] = raw & _MASK32, raw >> 32  # the lower half is handed out first
-        buf += halves.tolist()
-        self._buf, self._i = buf, 0
+        halves = np.empty(len(buf) + 2 * len(raw), dtype=np.uint64)
+        halves[: len(buf)] = buf
+        # the lower half is handed out first
+        halves[len(buf) :: 2], halves[len(buf) + 1 :: 2] = raw & _MASK32, raw >> 32
+        self._buf, self._i, self._halves = halves.tolist(), 0, halves
+        self._tables = {}
+
+    def _table(self, n: int) -> tuple[list[int], list[int]]:
+        """Every position's Lemire outcome for bound ``n``: the draw ``(x * n) >> 32`` and the
+        positions where ``(x * n) mod 2**32`` falls below the rejection threshold."""
+        m = self._halves * np.uint64(n)  # x < 2**32 and n <= 2**32: no overflow
+        threshold = (_MASK32 - n + 1) % n
+        table = (m >> np.uint64(32)).tolist(), np.flatnonzero((m & _MASK32) < threshold).tolist()
+        self._tables[n] = table
+        return table
 
     def below(self, n: int) -> int:
         """A uniform integer in ``[0, n)``: numpy's ``integers(n)``, as a Python int."""
@@ -104,6 +121,15 @@ class BufferedIntegers:
             return list(self._direct().integers(n, size=k).tolist())
         if n == 1:
             return [0] * k
+        i, stop = self._i, self._i + k
+        if n == self._last_many and stop <= len(self._buf):
+            # the same bound as last time: slice this block's table, unless one of the k
+            # positions would be rejected (about k * n / 2**32 of calls), which the loop handles
+            draws, rejected = self._tables.get(n) or self._table(n)
+            if not rejected or all(r < i or r >= stop for r in rejected):
+                self._i = stop
+                return draws[i:stop]
+        self._last_many = n
         # :meth:`below` inlined: a tournament's draws are most of what it costs
         out: list[int] = []
         buf, i, end = self._buf, self._i, len(self._buf)
@@ -189,6 +215,7 @@ class BufferedIntegers:
                     }
         self._buffering = False
         self._buf, self._i, self._state0 = [], 0, None
+        self._halves, self._tables = np.empty(0, dtype=np.uint64), {}
         return self.generator
 
     def __getattr__(self, name: str) -> Any:

@@ -29,7 +29,7 @@ from nas_sim.benchmark import Benchmark
 from nas_sim.budget import Budget, parse_budget
 from nas_sim.defaults import OVERHEAD_MODES, OverheadMode
 from nas_sim.learning_curve import LearningCurve
-from nas_sim.optimizer import Optimizer, Problem, Request, Result
+from nas_sim.optimizer import Optimizer, Problem, Request, finished_result
 from nas_sim.search_space import Architecture, InvalidArchitectureError
 from nas_sim.seeding import generators, mixer
 
@@ -345,14 +345,14 @@ class Simulator:
                 value = curve.value_at(objective, to_epoch)
                 if to_epoch == e_max:
                     incumbent.offer(run, value)
-                result = Result(
-                    run_id=run.run_id,
-                    arch=run.arch,
-                    epochs=to_epoch,
-                    curve=curve.observed(to_epoch),
-                    value=value,
-                    score=sign * value,
-                    finished_s=now,
+                result = finished_result(
+                    run.run_id,
+                    run.arch,
+                    to_epoch,
+                    curve.observed(to_epoch),
+                    value,
+                    sign * value,
+                    now,
                 )
                 calls += 1
                 stage = "tell"

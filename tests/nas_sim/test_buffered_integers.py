@@ -31,6 +31,27 @@ def test_the_same_integers_as_numpy_in_the_same_order(seed):
         assert got == want, n
 
 
+# 20 and 10: a tournament; 3 * 2**30 rejects about a quarter of its draws, 2**31 + 1 half
+@pytest.mark.parametrize("n", [20, 10, 3 * 2**30, 2**31 + 1])
+@pytest.mark.parametrize("odd_start", [False, True])
+def test_repeated_bounds_served_from_the_table_are_numpys(n, odd_start):
+    """below_many with the bound of its previous call slices a per-block table: the same draws
+    as numpy's, across refills, rejections and the single draws interleaved with it."""
+    direct, wrapped = np.random.default_rng(11), np.random.default_rng(11)
+    if odd_start:  # the block then starts with the generator's stored upper half
+        direct.integers(10, size=1)
+        wrapped.integers(10, size=1)
+    buffered = BufferedIntegers(wrapped)
+    plan = np.random.default_rng(12)
+    for _ in range(3 * BLOCK_WORDS // 5):
+        k = int(plan.integers(1, 12))
+        assert buffered.below_many(n, k) == direct.integers(n, size=k).tolist()
+        if plan.random() < 0.3:  # a mutation's draws between two tournaments
+            assert buffered.below(6) == int(direct.integers(6))
+    buffered.release()
+    assert wrapped.bit_generator.state == direct.bit_generator.state
+
+
 @pytest.mark.parametrize("odd_start", [False, True])
 @pytest.mark.parametrize("draws", [0, 1, 2, 3, 2 * BLOCK_WORDS - 1, 2 * BLOCK_WORDS + 3])
 def test_release_leaves_the_generator_where_direct_calls_would(draws, odd_start):
