@@ -1007,6 +1007,13 @@ def pack_runs(runs_folder: Path, shards: Path) -> None:
 @click.option(
     "--float32", "float32", is_flag=True, help="store curves in single precision (half the size)"
 )
+@click.option(
+    "--shards",
+    default=None,
+    type=click.Path(path_type=Path, file_okay=False),
+    help="packed shards (pack-runs): runs that did not record their machine count as run on the "
+    "machine of their shard, for the epoch-time fit's per-machine speed factors",
+)
 def build_set(
     runs_folder: Path,
     out: Path | None,
@@ -1014,6 +1021,7 @@ def build_set(
     notes: str | None,
     design: str | None,
     float32: bool,
+    shards: Path | None,
 ) -> None:
     """Assemble finished runs into curves.parquet (+ sidecar), DATA_CARD.md and stats.json."""
     from nas_sim.benchmarks.embedded import MNIST1D_SETS
@@ -1036,6 +1044,7 @@ def build_set(
             notes=notes,
             design=design,
             value_dtype="float32" if float32 else "float64",
+            shards=shards,
         )
     except (AssembleError, GeneratorError) as e:
         raise click.ClickException(str(e)) from None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 import io
 import json
 import os
@@ -26,6 +27,7 @@ from nas_sim.benchmarks.offline.mnist1d.generator import (  # noqa: E402
     GeneratorConfig,
     GeneratorError,
     generate,
+    machine_label,
     run_key,
     runs_dir,
 )
@@ -60,7 +62,8 @@ def tiny_data():
 
 def _curves(rec: dict) -> dict:
     """A run record without its timings (which differ between identical runs)."""
-    return {k: v for k, v in rec.items() if not k.startswith(("measured_", "run_wall", "run_cpu"))}
+    timings = ("measured_", "run_wall", "run_cpu", "finished_at")
+    return {k: v for k, v in rec.items() if not k.startswith(timings)}
 
 
 # ----------------------------------------------------------------- network and data
@@ -177,6 +180,11 @@ def test_resume_skips_finished_runs_and_recovers_half_written_output(tmp_path):
     s = generate(JOBS[:3], tmp_path, TINY, device="cpu", workers=0, log=log)
     assert s["trained"] == 3
     folder = runs_dir(tmp_path)
+    for p in folder.glob("*.json"):
+        rec = json.loads(p.read_text())
+        # which machine (and boot of it) trained the run, for the epoch-time fit
+        assert rec["machine"] == machine_label() and ", boot " in rec["machine"]
+        assert datetime.datetime.fromisoformat(rec["finished_at_utc"]).tzinfo is not None
     kept = folder / f"{run_key(*JOBS[0])}.json"
     kept_bytes = kept.read_bytes()
     # what a kill leaves behind: an interrupted atomic write, and (copied from elsewhere, or a

@@ -31,7 +31,8 @@ def _curves(rec: dict) -> dict:
     return {
         k: v
         for k, v in rec.items()
-        if not k.startswith(("measured_", "run_wall", "run_cpu")) and k != "group_size"
+        if not k.startswith(("measured_", "run_wall", "run_cpu", "finished_at"))
+        and k != "group_size"
     }
 
 

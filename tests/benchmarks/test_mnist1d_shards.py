@@ -39,6 +39,22 @@ def test_pack_adds_only_new_runs_and_unpack_restores_them(tmp_path):
     assert (fresh / "config.json").read_text() == (runs / "config.json").read_text()
 
 
+def test_shard_machines_labels_each_packed_run_by_its_shard(tmp_path):
+    from nas_sim.benchmarks.offline.mnist1d.assemble import machine_label_of, shard_machines
+
+    runs = _folder(tmp_path / "runs", ["a000001-s0"])
+    shards = tmp_path / "shards"
+    pack(runs, shards)
+    _folder(runs, ["a000002-s0"])
+    pack(runs, shards)
+    labels = shard_machines(shards)
+    assert labels == {"a000001-s0": "machine of shard-0001", "a000002-s0": "machine of shard-0002"}
+    # a run's own record wins; unknown runs get a placeholder, never a silent merge
+    assert machine_label_of({"key": "a000001-s0", "machine": "X, boot 1"}, labels) == "X, boot 1"
+    assert machine_label_of({"key": "a000002-s0"}, labels) == "machine of shard-0002"
+    assert machine_label_of({"key": "a000009-s0"}, labels) == "not recorded"
+
+
 def test_damaged_shard_and_other_config_are_errors(tmp_path):
     runs = _folder(tmp_path / "runs", ["a000001-s0"])
     shards = tmp_path / "shards"

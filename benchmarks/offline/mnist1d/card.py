@@ -316,7 +316,12 @@ def card_fields(stats: dict[str, Any], provenance: dict[str, Any]) -> dict[str, 
         "s_per_flop": f"{etm['s_per_flop']:.4g}",
         "s_per_param": f"{etm['s_per_param']:.4g}",
         "s_per_op": f"{etm['s_per_op']:.4g}",
-        "r2": f"{etm['r2']:.3f}",
+        "r2": (
+            f"{etm['r2']:.3f} within machines, {etm['r2_with_machine_factors']:.3f} of the "
+            "measured seconds against speed factor × model"
+            if etm.get("r2_with_machine_factors") is not None
+            else f"{etm['r2']:.3f}"
+        ),
         "fitted_median": f"{stats['fitted_run_time_s']['median']:.2f}",
         "fitted_min": f"{stats['fitted_run_time_s']['min']:.2f}",
         "fitted_max": f"{stats['fitted_run_time_s']['max']:.2f}",

@@ -9,8 +9,10 @@ two pipelines are never mixed.
 
 from __future__ import annotations
 
+import datetime
 import json
 import os
+import platform
 import sys
 import time
 from collections.abc import Callable, Sequence
@@ -145,6 +147,31 @@ def finished_keys(out: Path) -> set[str]:
 _WORKER: dict[str, Any] = {}
 
 
+def cpu_model() -> str:
+    """The CPU's model name (Linux ``/proc/cpuinfo``), else what :mod:`platform` says."""
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or "unknown"
+
+
+def machine_label() -> str:
+    """Which machine, and which boot of it, a run was trained on: CPU model and boot id.
+
+    Generation spans sittings on different machines whose speeds differ about 2×, so the
+    epoch-time fit needs to know which runs shared a machine (hostnames of cloned virtual
+    machines are all alike; a boot id is unique per start of a machine).
+    """
+    try:
+        boot = Path("/proc/sys/kernel/random/boot_id").read_text().strip()[:8]
+    except OSError:
+        boot = platform.node() or "unknown"
+    return f"{cpu_model()}, boot {boot}"
+
+
 def _init_worker(config: GeneratorConfig, device: str, out: str) -> None:
     """Per-process setup: one torch thread (workers = cores), deterministic kernels, data once."""
     os.environ.setdefault("CUBLAS_WORKSPACE_CONFIG", ":4096:8")  # needed by deterministic cuBLAS
@@ -156,7 +183,13 @@ def _init_worker(config: GeneratorConfig, device: str, out: str) -> None:
     torch.set_num_threads(1)
     torch.use_deterministic_algorithms(True, warn_only=True)
     dev = resolve_device(device)
-    _WORKER.update(config=config, device=dev, out=Path(out), data=load_splits(config.data))
+    _WORKER.update(
+        config=config,
+        device=dev,
+        out=Path(out),
+        data=load_splits(config.data),
+        machine=machine_label(),
+    )
 
 
 def _init_pool_worker(config: GeneratorConfig, device: str, out: str) -> None:
@@ -194,6 +227,8 @@ def _train_group(group: Group) -> list[dict[str, Any]]:
         rec["run_wall_s"] = wall_s
         # CPU seconds of this (single-threaded) worker: the cost on one core even on a busy machine
         rec["run_cpu_s"] = cpu_s
+        rec["machine"] = _WORKER["machine"]
+        rec["finished_at_utc"] = datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds")
         # written by the worker, so a run finished just before the parent is killed is still kept
         atomic_write_text(runs_dir(_WORKER["out"]) / f"{rec['key']}.json", json.dumps(rec))
         out.append(

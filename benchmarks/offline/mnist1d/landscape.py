@@ -123,9 +123,10 @@ def landscape_stats(
             dtype=float,
         )
         cpu = np.array([np.median(r["measured_epoch_cpu_s"]) for r in rows])
-        full = fit_epoch_time(flops, params, ops, cpu)
-        ops_only = fit_epoch_time(np.zeros_like(ops), np.zeros_like(ops), ops, cpu)
-        no_ops = fit_epoch_time(flops, params, np.zeros_like(ops), cpu)
+        machines = [str(r.get("machine", "not recorded")) for r in rows]
+        full = fit_epoch_time(flops, params, ops, cpu, machines)
+        ops_only = fit_epoch_time(np.zeros_like(ops), np.zeros_like(ops), ops, cpu, machines)
+        no_ops = fit_epoch_time(flops, params, np.zeros_like(ops), cpu, machines)
         cost = {
             "cost_r2": full.r2,
             "cost_r2_ops_only": ops_only.r2,

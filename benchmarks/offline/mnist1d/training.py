@@ -96,6 +96,10 @@ def sgd_with_cosine(
         momentum=training.momentum,
         nesterov=True,
         weight_decay=training.weight_decay,
+        # one multi-tensor update instead of a Python loop over the ~240 parameter tensors of a
+        # seed-batched network: the same elementwise arithmetic (bit-identical on CPU, checked),
+        # about 2 ms less per step
+        foreach=True,
     )
     return opt, torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=total_steps), m
 
