@@ -159,6 +159,8 @@ _LANDSCAPE_ROWS = (
     ("p90_mean", "90th percentile of cell means"),
     ("median_mean", "median cell mean"),
     ("median_final_train_accuracy", "median final train accuracy"),
+    ("neighbour_pearson_of_means", "correlation of 1-edit neighbours' cell means (Pearson)"),
+    ("neighbour_spearman_of_means", "the same, Spearman"),
 )
 
 _DEFAULT_TRANSFORMS = {
@@ -219,7 +221,16 @@ def _landscape_text(land: dict[str, Any] | None) -> str:
         f"seeds {', '.join(map(str, land['seeds']))}; the better half is ranked by the mean over "
         "seeds; ICC(1,k) is the reliability of the k-seed mean (Shrout & Fleiss 1979); the early "
         f"epoch is {land['early_epoch']} (E_max/5), correlated run by run with the same run's "
-        "final value.\n\n" + _table(["statistic", "value"], rows) + "\n"
+        "final value"
+        + (
+            f"; neighbours are the {land['neighbour_pairs']} pairs of these cells that differ in "
+            "one edge's op (up to isomorphism)"
+            if land.get("neighbour_pearson_of_means") is not None
+            else ""
+        )
+        + ".\n\n"
+        + _table(["statistic", "value"], rows)
+        + "\n"
     )
 
 

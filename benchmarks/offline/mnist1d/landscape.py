@@ -13,6 +13,9 @@ data card reports on the full table:
   run's final one, over the runs of the better half: in (0.3, 0.9), early epochs inform but do
   not decide, which is what multi-fidelity methods and LCE need;
 - **spread**: the best, 90th-percentile and median cell mean (a meaningful top, no ceiling);
+- **locality**: the correlation of the cell means of 1-edit neighbours (cells that differ in one
+  edge's op), over the neighbour pairs among the cells: what local search and evolution exploit
+  (NAS-Bench-201 about 0.6; White et al. 2021, *Exploring the loss landscape in NAS*);
 - **cost**: R² of the per-epoch CPU-time model on FLOPs, parameters and ops (and of ops alone), so
   that simulated time depends on the architecture as real training cost does.
 """
@@ -20,14 +23,14 @@ data card reports on the full table:
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 from scipy.stats import spearmanr
 
 from nas_sim.benchmarks.offline.mnist1d.epoch_time import fit_epoch_time
-from nas_sim.benchmarks.offline.mnist1d.network import live_edges
-from nas_sim.benchmarks.spaces.nb201 import NB201Space
+from nas_sim.benchmarks.offline.mnist1d.network import Arch201, live_edges
+from nas_sim.benchmarks.spaces.nb201 import OPS, NB201Space
 
 #: The targets a design must meet on its pilot (issue "mnist1d v2").
 TARGETS: dict[str, tuple[float | None, float | None]] = {
@@ -77,6 +80,43 @@ def runs_by_cell(records: Iterable[dict[str, Any]]) -> dict[str, dict[int, dict[
     for r in records:
         out.setdefault(r["arch"], {})[int(r["seed"])] = r
     return out
+
+
+#: Fewer neighbour pairs than this (a 100-cell pilot has a handful) give no correlation: a few
+#: pairs with one degenerate cell would dominate it.
+_MIN_NEIGHBOUR_PAIRS = 30
+
+
+def neighbour_pairs(cells: Sequence[str], space: NB201Space) -> list[tuple[int, int]]:
+    """Index pairs ``(i, j)``, ``i < j``, of the cells (canonical strings) one edit apart: one
+    edge's op changed, the result taken up to isomorphism (so an edit that leaves the cell
+    isomorphic to itself is no neighbour)."""
+    index = {space.canonical(space.parse(a)): i for i, a in enumerate(cells)}
+    pairs: set[tuple[int, int]] = set()
+    for arch, i in index.items():
+        for edge in range(len(arch)):
+            for op in range(len(OPS)):
+                if op == arch[edge]:
+                    continue
+                edited = list(arch)
+                edited[edge] = op
+                other = space.canonical(cast(Arch201, tuple(edited)))
+                j = index.get(other)
+                if j is not None and j != i:
+                    pairs.add((min(i, j), max(i, j)))
+    return sorted(pairs)
+
+
+def _neighbour_stats(cells: Sequence[str], mean: np.ndarray, space: NB201Space) -> dict[str, Any]:
+    pairs = np.array(neighbour_pairs(cells, space), dtype=np.int64).reshape(-1, 2)
+    if len(pairs) < _MIN_NEIGHBOUR_PAIRS:
+        return {"neighbour_pairs": len(pairs)}
+    a, b = mean[pairs[:, 0]], mean[pairs[:, 1]]
+    return {
+        "neighbour_pairs": len(pairs),
+        "neighbour_pearson_of_means": float(np.corrcoef(a, b)[0, 1]),
+        "neighbour_spearman_of_means": spearman_rho(a, b),
+    }
 
 
 def landscape_stats(
@@ -162,6 +202,7 @@ def landscape_stats(
         "median_final_train_accuracy": float(np.median(train_final)),
         # a run far below its cell's other seeds: training failed on that seed
         "failed_runs": int((final < mean[:, None] - 0.2).sum()),
+        **_neighbour_stats(cells, mean, space),
         **cost,
     }
 
