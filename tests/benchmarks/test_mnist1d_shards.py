@@ -53,6 +53,14 @@ def test_shard_machines_labels_each_packed_run_by_its_shard(tmp_path):
     assert machine_label_of({"key": "a000001-s0", "machine": "X, boot 1"}, labels) == "X, boot 1"
     assert machine_label_of({"key": "a000002-s0"}, labels) == "machine of shard-0002"
     assert machine_label_of({"key": "a000009-s0"}, labels) == "not recorded"
+    # a shard packed across the generator's upgrade: its unlabelled runs share the one label
+    _folder(runs, ["a000003-s0"])
+    labelled = runs_dir(runs) / "a000004-s0.json"
+    labelled.write_text(json.dumps({"key": "a000004-s0", "machine": "Y, boot 2"}))
+    pack(runs, shards)
+    labels = shard_machines(shards)
+    assert labels["a000003-s0"] == labels["a000004-s0"] == "Y, boot 2"
+    assert labels["a000001-s0"] == "machine of shard-0001"
 
 
 def test_damaged_shard_and_other_config_are_errors(tmp_path):

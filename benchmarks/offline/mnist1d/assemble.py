@@ -196,16 +196,22 @@ def machine_label_of(record: dict[str, Any], machine_of: dict[str, str]) -> str:
 
 
 def shard_machines(shard_dir: str | os.PathLike[str]) -> dict[str, str]:
-    """Run key → ``"shard NAME"`` for every packed run: a shard holds the runs one machine
-    finished since the last pack (a fresh machine holds only runs that shards already hold), so
-    for runs packed before the generator recorded machines, the shard stands for the machine."""
+    """Run key → machine label for every packed run, from the shard that holds it.
+
+    A shard holds the runs one machine finished since the last pack (a fresh machine holds only
+    runs that shards already hold), so for runs packed before the generator recorded machines
+    the shard stands for the machine: ``"machine of shard-NNNN"``, or the one label that the
+    shard's other runs recorded, if they did (a shard packed across the generator's upgrade).
+    """
     from nas_sim.benchmarks.offline.mnist1d.shards import read_shard, shard_files
 
-    return {
-        r["key"]: f"machine of {p.name.split('.')[0]}"
-        for p in shard_files(Path(shard_dir))
-        for r in read_shard(p)
-    }
+    out: dict[str, str] = {}
+    for p in shard_files(Path(shard_dir)):
+        records = read_shard(p)
+        recorded = {str(r["machine"]) for r in records if r.get("machine")}
+        label = recorded.pop() if len(recorded) == 1 else f"machine of {p.name.split('.')[0]}"
+        out.update({r["key"]: label for r in records})
+    return out
 
 
 def build(
