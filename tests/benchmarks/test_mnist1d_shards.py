@@ -40,7 +40,8 @@ def test_pack_adds_only_new_runs_and_unpack_restores_them(tmp_path):
 
 
 def test_shard_machines_labels_each_packed_run_by_its_shard(tmp_path):
-    from nas_sim.benchmarks.offline.mnist1d.assemble import machine_label_of, shard_machines
+    from nas_sim.benchmarks.offline.mnist1d.assemble import shard_machines
+    from nas_sim.benchmarks.offline.mnist1d.epoch_time import machine_label_of
 
     runs = _folder(tmp_path / "runs", ["a000001-s0"])
     shards = tmp_path / "shards"

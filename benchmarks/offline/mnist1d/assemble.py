@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 
 from nas_sim.benchmarks.curve_set import CurveSet, write_curve_set
-from nas_sim.benchmarks.offline.mnist1d.epoch_time import fit_epoch_time
+from nas_sim.benchmarks.offline.mnist1d.epoch_time import fit_epoch_time, machine_label_of
 from nas_sim.benchmarks.offline.mnist1d.generator import GeneratorConfig, cpu_model, runs_dir
 from nas_sim.benchmarks.offline.mnist1d.network import live_edges
 from nas_sim.benchmarks.spaces.nb201 import NB201Space
@@ -188,11 +188,6 @@ def to_curve_set(
         },
         provenance=provenance,
     )
-
-
-def machine_label_of(record: dict[str, Any], machine_of: dict[str, str]) -> str:
-    """The machine a run recorded, else the one ``machine_of`` gives its key, else a placeholder."""
-    return str(record.get("machine") or machine_of.get(record["key"]) or "not recorded")
 
 
 def shard_machines(shard_dir: str | os.PathLike[str]) -> dict[str, str]:

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -49,6 +50,12 @@ class EpochTimeModel:
             + self.s_per_param * params
             + (self.s_per_op * ops)
         )
+
+
+def machine_label_of(record: dict[str, Any], machine_of: dict[str, str]) -> str:
+    """The machine a run record names, else the one ``machine_of`` gives its key (e.g. from the
+    shard it was packed in), else a placeholder shared by all such runs."""
+    return str(record.get("machine") or machine_of.get(record.get("key", "")) or "not recorded")
 
 
 def _r2(y: NDArray[np.float64], pred: NDArray[np.float64]) -> float:
@@ -93,8 +100,7 @@ def fit_epoch_time(
     labels = list(machines) if machines is not None else ["one machine"] * len(y)
     if len(labels) != len(y):
         raise ValueError(f"got {len(labels)} machine labels for {len(y)} runs")
-    names = sorted(set(labels))
-    index = np.array([names.index(m) for m in labels])
+    names, index = np.unique(np.array(labels, dtype=str), return_inverse=True)
     factors = np.ones(len(names))
     coef, pred = _nnls_fit(cols, y)
     for _ in range(iterations if len(names) > 1 else 0):

@@ -28,7 +28,7 @@ from typing import Any, cast
 import numpy as np
 from scipy.stats import spearmanr
 
-from nas_sim.benchmarks.offline.mnist1d.epoch_time import fit_epoch_time
+from nas_sim.benchmarks.offline.mnist1d.epoch_time import fit_epoch_time, machine_label_of
 from nas_sim.benchmarks.offline.mnist1d.network import Arch201, live_edges
 from nas_sim.benchmarks.spaces.nb201 import OPS, NB201Space
 
@@ -163,7 +163,7 @@ def landscape_stats(
             dtype=float,
         )
         cpu = np.array([np.median(r["measured_epoch_cpu_s"]) for r in rows])
-        machines = [str(r.get("machine", "not recorded")) for r in rows]
+        machines = [machine_label_of(r, {}) for r in rows]
         full = fit_epoch_time(flops, params, ops, cpu, machines)
         ops_only = fit_epoch_time(np.zeros_like(ops), np.zeros_like(ops), ops, cpu, machines)
         no_ops = fit_epoch_time(flops, params, np.zeros_like(ops), cpu, machines)
