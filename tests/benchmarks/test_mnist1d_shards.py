@@ -64,6 +64,35 @@ def test_shard_machines_labels_each_packed_run_by_its_shard(tmp_path):
     assert labels["a000001-s0"] == "machine of shard-0001"
 
 
+def test_shard_machines_refuses_a_folder_without_shards(tmp_path):
+    """A mistyped --shards must not silently label every run "not recorded"."""
+    from click.testing import CliRunner
+
+    from nas_sim.benchmarks.cli import data
+    from nas_sim.benchmarks.offline.mnist1d.assemble import shard_machines
+
+    (tmp_path / "empty").mkdir()
+    for folder in (tmp_path / "nowhere", tmp_path / "empty"):
+        with pytest.raises(GeneratorError, match=f"{folder.name}' holds no shards"):
+            shard_machines(folder)
+    runs = _folder(tmp_path / "runs", ["a000001-s0"])
+    result = CliRunner().invoke(
+        data,
+        [
+            "build-set",
+            "--runs",
+            str(runs),
+            "--out",
+            str(tmp_path / "set"),
+            "--shards",
+            str(tmp_path / "nowhere"),
+        ],
+    )
+    assert result.exit_code != 0
+    assert "nowhere' holds no shards" in result.output
+    assert not (tmp_path / "set").exists()  # refused before anything is written
+
+
 def test_damaged_shard_and_other_config_are_errors(tmp_path):
     runs = _folder(tmp_path / "runs", ["a000001-s0"])
     shards = tmp_path / "shards"

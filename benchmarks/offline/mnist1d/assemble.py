@@ -198,8 +198,9 @@ def shard_machines(shard_dir: str | os.PathLike[str]) -> dict[str, str]:
     the shard stands for the machine: ``"machine of shard-NNNN"``, or the one label that the
     shard's other runs recorded, if they did (a shard packed across the generator's upgrade).
     """
-    from nas_sim.benchmarks.offline.mnist1d.shards import read_shard, shard_files
+    from nas_sim.benchmarks.offline.mnist1d.shards import read_shard, require_shards, shard_files
 
+    require_shards(Path(shard_dir))
     out: dict[str, str] = {}
     for p in shard_files(Path(shard_dir)):
         records = read_shard(p)
@@ -228,6 +229,8 @@ def build(
     from nas_sim.benchmarks.offline.mnist1d.card import write_card
     from nas_sim.benchmarks.offline.mnist1d.design import load_design
 
+    # the shards first: a mistyped folder is refused before the (slow) runs are read
+    machine_of = shard_machines(shards) if shards is not None else None
     config, records = load_runs(runs_folder)
     named = None
     if design is not None:
@@ -238,7 +241,6 @@ def build(
                 f"design {design!r}"
             )
         named = (design, description)
-    machine_of = shard_machines(shards) if shards is not None else None
     cs = to_curve_set(config, records, generate_command, named, machine_of)
     if wall_clock_s is None:
         wall_clock_s = _wall_clock_s(Path(runs_folder))

@@ -78,11 +78,17 @@ def pack(run_folder: str | os.PathLike[str], shard_dir: str | os.PathLike[str]) 
     return out
 
 
+def require_shards(shard_dir: Path) -> None:
+    """A folder given as shards must be one (``pack`` writes its config first); a mistyped path is
+    an error, never an empty set of shards."""
+    if not (shard_dir / CONFIG_NAME).is_file():
+        raise GeneratorError(f"{str(shard_dir)!r} holds no shards (no {CONFIG_NAME})")
+
+
 def unpack(shard_dir: str | os.PathLike[str], run_folder: str | os.PathLike[str]) -> int:
     """Write every shard record missing from ``run_folder`` as a run file; return how many."""
     shard_dir, run_folder = Path(shard_dir), Path(run_folder)
-    if not (shard_dir / CONFIG_NAME).is_file():
-        raise GeneratorError(f"{str(shard_dir)!r} holds no shards (no {CONFIG_NAME})")
+    require_shards(shard_dir)
     _check_config(run_folder, shard_dir)
     runs_dir(run_folder).mkdir(parents=True, exist_ok=True)
     if not (run_folder / CONFIG_NAME).is_file():
