@@ -169,13 +169,13 @@ def test_one_clip_per_column_equals_the_two_clips_of_each_metric() -> None:
     # range into one clip per column; the two-step path (kept for format-1 artifacts) must give
     # the very same numbers, out-of-range values, infinities and NaN included
     model = api.load_benchmark("mnist1d-surrogate").model
-    scale, loss_blocks, bounds = model._metric_plan()
+    scale, loss_blocks, logit_blocks, bounds = model._metric_plan()
     assert bounds is not None
     rng = np.random.default_rng(3)
     z = rng.normal(scale=4.0, size=(64, len(scale)))
     z[0, :5], z[1, 3:9], z[2, ::7] = np.nan, np.inf, -np.inf
     one = model.to_metrics(z.copy())
-    model.__dict__["_metric_plan_"] = (scale, loss_blocks, None)
+    model.__dict__["_metric_plan_"] = (scale, loss_blocks, logit_blocks, None)
     try:
         two = model.to_metrics(z.copy())
     finally:
@@ -452,6 +452,56 @@ def test_loss_spikes_do_not_push_predictions_beyond_the_training_data() -> None:
         lo, hi = cs.metrics[k].min(axis=0), cs.metrics[k].max(axis=0)
         for curves in (mean[k], noisy[k]):
             assert (curves <= hi + 1e-12).all() and (curves >= lo - 1e-12).all(), k
+
+
+def test_logit_accuracy_transform_inverts_and_round_trips(tmp_path: Path) -> None:
+    """On the logit scale the standardised curves decode back to the training accuracies, the
+    artifact records the transform, a reloaded model predicts the same, and torch agrees."""
+    from nas_sim.benchmarks.surrogate.model import LOGIT_EPS, forward_transform, metric_transforms
+
+    p = np.array([0.0, 1e-4, 0.1, 0.5, 0.97, 0.9999, 1.0])
+    z = forward_transform(p, "logit")
+    assert np.isfinite(z).all() and np.all(np.diff(z) >= 0)
+    np.testing.assert_allclose(1 / (1 + np.exp(-z)), np.clip(p, LOGIT_EPS, 1 - LOGIT_EPS))
+    with pytest.raises(
+        SurrogateError, match="unknown accuracy transform 'probit'; choose from: logit"
+    ):
+        metric_transforms(["val_accuracy"], "probit")
+
+    cs = synthetic_nb201_set(n_archs=60, n_seeds=3, max_epochs=8, seed=2)
+    m = fit_surrogate(
+        cs, "nb201", noise="window", seed=0, model_params=FAST, accuracy_transform="logit"
+    )
+    assert m.transforms == {k: ("log1p" if k.endswith("_loss") else "logit") for k in cs.metrics}
+    # with every component kept, decoding the training architectures' own standardised curves
+    # reproduces their mean accuracy curves: the inverse undoes the forward transform
+    from nas_sim.benchmarks.surrogate.model import arch_means, group_runs
+
+    g = group_runs(cs, "nb201")
+    e = cs.max_epochs
+    y = np.hstack([forward_transform(cs.metrics[k], m.transforms.get(k)) for k in m.metrics])
+    z_arch = (arch_means(y, g) - m.offset_) / np.repeat(m.scale_, e)
+    back = m.to_metrics(z_arch.copy())
+    for i, k in enumerate(m.metrics):
+        if k.endswith("accuracy"):
+            want = 1 / (1 + np.exp(-arch_means(forward_transform(cs.metrics[k], "logit"), g)))
+            lo, hi = m.metric_range_[:, i * e : (i + 1) * e]
+            np.testing.assert_allclose(back[k], np.clip(want, lo, hi), atol=1e-12)
+    m.save(tmp_path / "logit")
+    again = load_surrogate(tmp_path / "logit")
+    assert again.transforms == m.transforms
+    x = m.features([m.space.sample(np.random.default_rng(s)) for s in range(50)])
+    a, b = m.sample(x, np.arange(50)), again.sample(x, np.arange(50))
+    for k in a:
+        np.testing.assert_array_equal(a[k], b[k])
+    assert all(((a[k] >= 0) & (a[k] <= 1)).all() for k in a if k.endswith("accuracy"))
+    pytest.importorskip("torch")
+    bench = SurrogateBenchmark(again)
+    rows = bench.rows([m.space.sample(np.random.default_rng(s)) for s in range(80)])
+    seeds = np.arange(len(rows)) * 13 + 5
+    c, d = bench.sample_rows(rows, seeds), bench.sample_rows_torch(rows, seeds, device="cpu")
+    for k in c:
+        np.testing.assert_allclose(c[k], d[k].numpy(), rtol=1e-10, atol=1e-12)
 
 
 def test_components_and_curves_are_clipped_to_the_training_range(fitted) -> None:  # type: ignore[no-untyped-def]
