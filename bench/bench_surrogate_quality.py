@@ -4,6 +4,11 @@
     python bench/bench_surrogate_quality.py --ablation      # + {SVD,VAE}x{LGB,MLP}x{std,GKDE,window}
     python bench/bench_surrogate_quality.py --nlp           # NAS-Bench-NLP WikiText-2 (R², τ)
     python bench/bench_surrogate_quality.py --synthetic     # synthetic set (no data needed)
+    python bench/bench_surrogate_quality.py --config v2 --set DIR --ablation --transforms raw,logit
+
+``--config`` picks the MNIST-1D table version whose surrogate configuration (benchmarks/offline/
+surrogates.py: MNIST1D_CONFIGS) is scored, and whose shipped table is read unless ``--set`` is
+given; ``--transforms`` adds the accuracy scale (raw or logit) as a dimension of the ablation.
 
 Evaluation is 5-fold cross-validation over architectures (multi-seed architectures spread over
 the folds), predictions pooled over folds, then scored once. ``--write-docs`` replaces the
@@ -29,10 +34,6 @@ ROOT = Path(__file__).resolve().parents[1]
 DOCS = ROOT / "docs" / "surrogates.md"
 X11_NB311_KL = 0.905  # NAS-Bench-x11's average KL divergence on NB311 (Table 5.3)
 
-# the configuration of the shipped `mnist1d-surrogate` (benchmarks/offline/surrogates.py), which the
-# ablation below chose: GKDE noise (pooled residual vectors) beats the per-architecture window model
-# on KL, whose scale regression has only the multi-seed cells to learn from
-DEFAULT = {"compression": "svd", "model": "lgb", "noise": "gkde"}
 MLP = {"epochs": 300, "hidden": 128}
 VAE = {"epochs": 200}
 
@@ -42,8 +43,11 @@ def shared_data() -> Path:
     return Path(env) if env else ROOT / ".." / "shared" / "data"
 
 
-def fit_kwargs(cfg: dict[str, str], lgb_params: dict[str, Any]) -> dict[str, Any]:
+def fit_kwargs(cfg: dict[str, Any], lgb_params: dict[str, Any]) -> dict[str, Any]:
+    """fit_surrogate's keywords for one ablation cell; ``accuracy_transform`` "raw" means none."""
     kw: dict[str, Any] = dict(cfg)
+    if kw.get("accuracy_transform") == "raw":
+        kw["accuracy_transform"] = None
     kw["model_params"] = MLP if cfg["model"] == "mlp" else lgb_params
     if cfg["compression"] == "vae":
         kw["compression_params"] = VAE
@@ -114,6 +118,18 @@ def main() -> None:
     ap.add_argument("--folds", type=int, default=5)
     ap.add_argument("--samples", type=int, default=100)
     ap.add_argument("--write-docs", action="store_true")
+    ap.add_argument(
+        "--config",
+        default=None,
+        help="MNIST-1D table version whose surrogate configuration is scored "
+        "(default: the default version)",
+    )
+    ap.add_argument(
+        "--transforms",
+        default=None,
+        help="comma-separated accuracy scales for the ablation, from: raw, logit "
+        "(default: the configuration's own)",
+    )
     ap.add_argument("--json", type=Path, default=None)
     ap.add_argument(
         "--without-sparse-cells",
@@ -123,9 +139,21 @@ def main() -> None:
         "uniform sample of the space",
     )
     args = ap.parse_args()
-    from nas_sim.benchmarks.offline.surrogates import MNIST1D_CONFIG
+    from nas_sim.benchmarks.embedded import MNIST1D_DEFAULT_VERSION
+    from nas_sim.benchmarks.offline.surrogates import MNIST1D_CONFIGS
 
-    lgb_params = MNIST1D_CONFIG["model_params"]
+    version = args.config or MNIST1D_DEFAULT_VERSION
+    if version not in MNIST1D_CONFIGS:
+        ap.error(f"unknown --config {version!r}; choose from: {', '.join(MNIST1D_CONFIGS)}")
+    config = MNIST1D_CONFIGS[version]
+    lgb_params = config["model_params"]
+    # the configuration scored as "default": that of the shipped surrogate of this table version
+    default = {k: v for k, v in config.items() if k != "model_params"}
+    own = "raw" if config.get("accuracy_transform") is None else config["accuracy_transform"]
+    transforms = (args.transforms or own).split(",")
+    bad = [s for s in transforms if s not in ("raw", "logit")]
+    if bad:
+        ap.error(f"unknown --transforms {','.join(bad)}; choose from: raw, logit")
     out: dict[str, Any] = {}
 
     if args.nlp:
@@ -210,9 +238,11 @@ def main() -> None:
             cs, label = synthetic_nb201_set(300, 3, 50, seed=0), "synthetic"
         else:
             from nas_sim.benchmarks.curve_set import read_curve_set
-            from nas_sim.benchmarks.embedded import MNIST1D_SET
+            from nas_sim.benchmarks.shipped import MNIST1D_SETS
 
-            path = args.set or MNIST1D_SET
+            path = args.set or MNIST1D_SETS[version]
+            if not path.exists():
+                ap.error(f"no MNIST-1D {version} table at {path}; build it or pass --set")
             cs, label = read_curve_set(path), str(path)
         if args.without_sparse_cells:
             cs, label = without_sparse_cells(cs), label + " without the sparse cells"
@@ -227,14 +257,14 @@ def main() -> None:
             "nb201",
             n_folds=args.folds,
             n_samples=args.samples,
-            **fit_kwargs(DEFAULT, lgb_params),
+            **fit_kwargs(default, lgb_params),
         )
-        print(f"default config {DEFAULT} ({time.perf_counter() - t:.0f} s):")
+        print(f"{version} config {config} ({time.perf_counter() - t:.0f} s):")
         table = metrics_table(res)
         print(table)
         t = time.perf_counter()
         nb301 = seed_vs_mean_test(
-            cs, "nb201", n_folds=args.folds, **fit_kwargs(DEFAULT, lgb_params)
+            cs, "nb201", n_folds=args.folds, **fit_kwargs(default, lgb_params)
         )
         print(f"NB301 test ({time.perf_counter() - t:.0f} s): {json.dumps(nb301)}")
         o = res["metrics"][cs.objective]
@@ -280,10 +310,11 @@ def main() -> None:
             )
         if args.ablation:
             rows = []
-            for comp, model, noise in itertools.product(
-                ("svd", "vae"), ("lgb", "mlp"), ("std", "gkde", "window")
+            for scale, comp, model, noise in itertools.product(
+                transforms, ("svd", "vae"), ("lgb", "mlp"), ("std", "gkde", "window")
             ):
                 cfg = {"compression": comp, "model": model, "noise": noise}
+                cfg["accuracy_transform"] = scale
                 t = time.perf_counter()
                 r = cross_validate(
                     cs,
@@ -293,17 +324,17 @@ def main() -> None:
                     **fit_kwargs(cfg, lgb_params),
                 )["metrics"][cs.objective]
                 rows.append(
-                    f"| {comp.upper()} | {model.upper()} | {noise} | {fmt(r['r2_avg'])} | "
+                    f"| {scale} | {comp.upper()} | {model.upper()} | {noise} | {fmt(r['r2_avg'])} | "
                     f"{fmt(r['r2_final'])} | {fmt(r['tau_avg'])} | {fmt(r['tau_final'])} | "
                     f"{fmt(r['kl_avg'])} | {fmt(r['kl_final'])} |"
                 )
                 print(rows[-1], f"({time.perf_counter() - t:.0f} s)", flush=True)
-                out.setdefault("ablation", {})[f"{comp}-{model}-{noise}"] = r
+                out.setdefault("ablation", {})[f"{scale}-{comp}-{model}-{noise}"] = r
             abl = "\n".join(
                 [
-                    "| compression | mean model | noise | R² avg | R² final | τ avg | "
-                    "τ final | KL avg | KL final |",
-                    "|---|---|---|---|---|---|---|---|---|",
+                    "| accuracies | compression | mean model | noise | R² avg | R² final | "
+                    "τ avg | τ final | KL avg | KL final |",
+                    "|---|---|---|---|---|---|---|---|---|---|",
                     *rows,
                 ]
             )

@@ -19,6 +19,7 @@ from typing import Any, NoReturn
 import click
 
 from nas_sim import registry
+from nas_sim.benchmarks.surrogate.model import ACCURACY_TRANSFORMS
 from nas_sim.benchmarks.surrogate.noise import NOISE_MODELS
 from nas_sim.interrupt import Interrupted
 from nas_sim.progress import shows_progress
@@ -549,6 +550,13 @@ def surrogate() -> None:
     show_default=True,
     help="Fraction of architectures held out to measure the worst over-prediction (0: skip).",
 )
+@click.option(
+    "--accuracy-transform",
+    type=click.Choice(["raw", *ACCURACY_TRANSFORMS]),
+    default="raw",
+    show_default=True,
+    help="Scale on which accuracies are modelled (logit spreads a table's top).",
+)
 @shows_progress("fitting the surrogate")
 def fit_command(
     curve_set: Path,
@@ -562,6 +570,7 @@ def fit_command(
     extra: tuple[str, ...],
     seed: int,
     holdout: float,
+    accuracy_transform: str,
 ) -> None:
     """Fit a surrogate to CURVE_SET (.parquet) and write the artifact to --out."""
     from nas_sim.benchmarks.curve_set import CurveSetError, read_curve_set
@@ -587,6 +596,7 @@ def fit_command(
             seed=seed,
             n_members=members,
             holdout_fraction=holdout,
+            accuracy_transform=None if accuracy_transform == "raw" else accuracy_transform,
         )
         model.save(out)
     except (CurveSetError, SurrogateError, UnknownPluginError, ValueError) as exc:

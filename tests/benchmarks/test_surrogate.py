@@ -401,6 +401,33 @@ def test_shipped_mnist1d_surrogate_is_fitted_on_the_shipped_curve_set() -> None:
     assert MNIST1D_SURROGATE_VERSION == MNIST1D_DEFAULT_VERSION
 
 
+def test_shipped_mnist1d_surrogate_uses_its_versions_configuration() -> None:
+    """The shipped surrogate is fitted with the configuration chosen for the default table version
+    (transforms and tree sizes), so editing MNIST1D_CONFIGS without a refit fails here."""
+    from nas_sim.benchmarks.offline.surrogates import MNIST1D_CONFIG
+    from nas_sim.benchmarks.shipped import MNIST1D_SURROGATE
+
+    if not (MNIST1D_SURROGATE / "manifest.json").is_file():
+        pytest.skip("the MNIST-1D surrogate has not been built")
+    m = load_surrogate(MNIST1D_SURROGATE)
+    want = "logit" if MNIST1D_CONFIG.get("accuracy_transform") == "logit" else None
+    assert {k: v for k, v in m.transforms.items() if k.endswith("accuracy")} == (
+        {k: want for k in m.metrics if k.endswith("accuracy")} if want else {}
+    )
+    params = json.loads((MNIST1D_SURROGATE / "manifest.json").read_text())["parts"]["mean"]
+    got = params["members"][0]["params"]
+    for key, value in MNIST1D_CONFIG["model_params"].items():
+        assert got[key] == value, key
+
+
+def test_unknown_mnist1d_version_is_a_clear_error() -> None:
+    from nas_sim.benchmarks.offline.surrogates import MNIST1D_CONFIGS, build_mnist1d
+
+    assert MNIST1D_CONFIGS["v2"]["accuracy_transform"] == "logit"
+    with pytest.raises(ValueError, match="unknown mnist1d version 'v3'; choose from: v1, v2"):
+        build_mnist1d(version="v3")
+
+
 def test_freeze_gives_a_table_of_the_surrogate_curves(tiny: SurrogateBenchmark) -> None:
     """``freeze(n)``: n distinct classes, class i's row is the surrogate's curve with run seed i,
     classes get different noise, the table is a valid tabular benchmark, and it is reproducible."""

@@ -41,6 +41,8 @@ def test_fit_evaluate_info(tmp_path: Path) -> None:
             "std",
             "--n-components",
             "3",
+            "--accuracy-transform",
+            "logit",
         ],
     )
     assert r.exit_code == 0, r.output
@@ -73,6 +75,8 @@ def test_fit_evaluate_info(tmp_path: Path) -> None:
     info = json.loads(r.output)
     assert info["format_version"] == 2 and info["compression"]["n_components"] == 3
     assert info["heldout"]["fraction"] == 0.2 and "val_accuracy" in info["heldout"]["metrics"]
+    assert info["transforms"]["val_accuracy"] == "logit"
+    assert info["transforms"]["val_loss"] == "log1p"
 
 
 def test_cli_errors_are_clear(tmp_path: Path) -> None:
@@ -90,6 +94,12 @@ def test_cli_errors_are_clear(tmp_path: Path) -> None:
         ["fit", str(tmp_path / "s.parquet"), "--out", str(tmp_path / "o"), "--extra", "val_loss"],
     )
     assert r.exit_code != 0 and "METRIC=EPOCHS" in r.output
+    r = runner.invoke(
+        surrogate,
+        ["fit", str(tmp_path / "s.parquet"), "--out", str(tmp_path / "o")]
+        + ["--accuracy-transform", "probit"],
+    )
+    assert r.exit_code != 0 and "'probit' is not one of 'raw', 'logit'" in r.output
 
 
 @pytest.mark.slow
