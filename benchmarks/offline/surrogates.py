@@ -6,7 +6,6 @@ python -m nas_sim.benchmarks.offline.surrogates mnist1d   # from the MNIST-1D ×
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -73,12 +72,21 @@ def build_mnist1d(
 
 
 if __name__ == "__main__":
-    which = sys.argv[1] if len(sys.argv) > 1 else "tiny"
-    builders = {"tiny": build_tiny, "mnist1d": build_mnist1d}
-    if which not in builders:
-        sys.exit(f"unknown artifact {which!r}; choose from: {', '.join(builders)}")
-    if which == "tiny":
-        m = build_tiny()
-    else:
-        m = build_mnist1d(curve_set=Path(sys.argv[2]) if len(sys.argv) > 2 else None)
-    print(f"built {which}: k={m.compression_.n_components}")
+    import argparse
+
+    ap = argparse.ArgumentParser(description="Rebuild a shipped surrogate artifact.")
+    ap.add_argument("artifact", nargs="?", default="tiny", choices=["tiny", "mnist1d"])
+    ap.add_argument("curve_set", nargs="?", type=Path, default=None, help="mnist1d: another table")
+    ap.add_argument(
+        "--version",
+        default=MNIST1D_DEFAULT_VERSION,
+        choices=list(MNIST1D_CONFIGS),
+        help="mnist1d: the table version whose configuration (and shipped table) is used",
+    )
+    args = ap.parse_args()
+    m = (
+        build_tiny()
+        if args.artifact == "tiny"
+        else build_mnist1d(curve_set=args.curve_set, version=args.version)
+    )
+    print(f"built {args.artifact}: k={m.compression_.n_components}")
